@@ -1,0 +1,91 @@
+"""The container every data source returns, and the checks all sources share."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+from datasets import Dataset
+from sklearn.model_selection import train_test_split
+
+from experiments.errors import ConfigurationError
+
+TEXT_A = "sentence_a"
+TEXT_B = "sentence_b"
+LABEL = "label"
+PAIR_COLUMNS = (TEXT_A, TEXT_B, LABEL)
+
+
+@dataclass(frozen=True)
+class PairSplits:
+    """Train / dev / test splits of labelled text pairs.
+
+    Each split has the columns ``sentence_a``, ``sentence_b`` and ``label`` (an int id into
+    ``label_names``); sources may add more (e.g. ``group`` for the query a pair belongs to).
+    ``rows_read`` counts the rows found in each source file before any deliberate filtering.
+    """
+
+    name: str
+    train: Dataset
+    dev: Dataset
+    test: Dataset
+    label_names: list[str]
+    rows_read: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.label_names)
+
+    def splits(self) -> dict[str, Dataset]:
+        return {"train": self.train, "dev": self.dev, "test": self.test}
+
+
+def class_counts(labels: list[int] | np.ndarray, num_classes: int) -> list[int]:
+    """Rows per class id, zeros included."""
+    counts = Counter(int(label) for label in labels)
+    return [counts.get(class_id, 0) for class_id in range(num_classes)]
+
+
+def fingerprint(dataset: Dataset, columns: tuple[str, ...] = PAIR_COLUMNS) -> str:
+    """A content hash of the given columns, row order included (sha256, first 16 hex digits)."""
+    digest = hashlib.sha256()
+    for row in zip(*(dataset[column] for column in columns), strict=True):
+        digest.update(repr(row).encode("utf-8"))
+        digest.update(b"\n")
+    return digest.hexdigest()[:16]
+
+
+def stratified_subset(dataset: Dataset, max_rows: int | None, seed: int, split: str = "train") -> Dataset:
+    """At most ``max_rows`` rows, drawn stratified by label with ``seed``; all rows when ``max_rows`` is None."""
+    if max_rows is None or max_rows >= len(dataset):
+        return dataset
+    if max_rows <= 0:
+        raise ConfigurationError(f"data.max_{split}_rows must be a positive integer or null, got {max_rows}")
+    labels = np.asarray(dataset[LABEL])
+    if len(np.unique(labels)) > max_rows:
+        raise ConfigurationError(
+            f"data.max_{split}_rows={max_rows} is smaller than the number of classes in the {split} split"
+        )
+    indices, _ = train_test_split(
+        np.arange(len(dataset)), train_size=max_rows, stratify=labels, random_state=seed
+    )
+    return dataset.select(np.sort(indices))
+
+
+def check_pair_split(dataset: Dataset, split: str, source: str, num_classes: int) -> None:
+    """Fail early on an empty split, an empty text or a label id out of range, naming the row."""
+    if len(dataset) == 0:
+        raise ConfigurationError(f"{source}: the {split} split has no rows")
+    for column in (TEXT_A, TEXT_B):
+        for row, text in enumerate(dataset[column]):
+            if not isinstance(text, str) or not text.strip():
+                raise ConfigurationError(
+                    f"{source}: {split} row {row}, column {column!r}: expected a non-empty string, got {text!r}"
+                )
+    for row, label in enumerate(dataset[LABEL]):
+        if not 0 <= int(label) < num_classes:
+            raise ConfigurationError(
+                f"{source}: {split} row {row}, column {LABEL!r}: label id {label} is outside 0..{num_classes - 1}"
+            )

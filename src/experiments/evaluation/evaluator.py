@@ -1,0 +1,84 @@
+"""The per-epoch evaluator: scores a split through the head and returns prefixed metrics."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+import numpy as np
+from sentence_transformers.base.evaluation import BaseEvaluator
+from sentence_transformers.cross_encoder import CrossEncoder
+
+from experiments.evaluation.metrics import multiclass_metrics, ranking_metrics, tuned_binary_metrics
+from experiments.heads.base import Head
+
+logger = logging.getLogger(__name__)
+
+
+class PairClassificationEvaluator(BaseEvaluator):
+    """Evaluates a CrossEncoder on labelled pairs, for any head.
+
+    Binary heads get the best accuracy / F1 / F-beta / MCC and their thresholds (see
+    :mod:`experiments.evaluation.thresholds`), precision and recall, average precision, ROC AUC and
+    balanced accuracy; multiclass heads get accuracy, macro / weighted F1, balanced accuracy, MCC and
+    per-class scores. With ``groups`` (one query id per pair) it adds MAP, MRR and nDCG@10.
+    The scores of the last call stay in :attr:`last_scores` for plots and test-time thresholds.
+
+    Args:
+        pairs: (text_a, text_b) pairs.
+        labels: class ids.
+        head: turns model outputs into scores.
+        label_names: class names by id.
+        name: metric prefix, e.g. ``dev`` gives ``dev_f1``.
+        primary_metric: the metric that selects the best epoch, without the prefix (``f1``, ``mcc``, ...).
+        beta: β of F-beta.
+        threshold_metric: the threshold metric whose threshold decides labels (``f1``, ``accuracy``, ...).
+        batch_size: scoring batch size.
+        groups: optional query id per pair, for ranking metrics.
+    """
+
+    def __init__(
+        self,
+        pairs: Sequence[tuple[str, str]],
+        labels: Sequence[int],
+        head: Head,
+        label_names: Sequence[str],
+        name: str = "dev",
+        primary_metric: str = "f1",
+        beta: float = 1.0,
+        threshold_metric: str = "f1",
+        batch_size: int = 64,
+        groups: Sequence[str] | None = None,
+    ) -> None:
+        super().__init__()
+        if len(pairs) != len(labels):
+            raise ValueError(f"{len(pairs)} pairs but {len(labels)} labels")
+        self.pairs = list(pairs)
+        self.labels = np.asarray(labels, dtype=np.int64)
+        self.head = head
+        self.label_names = list(label_names)
+        self.name = name
+        self.primary_metric = primary_metric
+        self.beta = beta
+        self.threshold_metric = threshold_metric
+        self.batch_size = batch_size
+        self.groups = list(groups) if groups is not None else None
+        self.last_scores: np.ndarray | None = None
+
+    def __call__(
+        self, model: CrossEncoder, output_path: str | None = None, epoch: float = -1, steps: int = -1
+    ) -> dict[str, float]:
+        scores = self.head.scores(model, self.pairs, self.batch_size)
+        self.last_scores = scores
+        metrics = self.compute_metrics(scores)
+        logger.info("%s after epoch %s: %s", self.name, epoch, {k: round(v, 4) for k, v in metrics.items()})
+        return self.prefix_name_to_metrics(metrics, self.name)
+
+    def compute_metrics(self, scores: np.ndarray) -> dict[str, float]:
+        """The unprefixed metrics of these scores."""
+        if not self.head.binary:
+            return multiclass_metrics(scores, self.labels, self.label_names)
+        metrics = tuned_binary_metrics(scores, self.labels, self.beta, self.threshold_metric)
+        if self.groups is not None:
+            metrics.update(ranking_metrics(scores, self.labels, self.groups))
+        return metrics

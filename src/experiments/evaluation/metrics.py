@@ -1,0 +1,152 @@
+"""Metric dictionaries for binary, multiclass and ranking evaluation, from scikit-learn where it has them."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+from sklearn.metrics import (
+    accuracy_score,
+    average_precision_score,
+    balanced_accuracy_score,
+    confusion_matrix,
+    f1_score,
+    fbeta_score,
+    matthews_corrcoef,
+    precision_recall_fscore_support,
+    precision_score,
+    recall_score,
+    roc_auc_score,
+)
+
+from experiments.evaluation.thresholds import THRESHOLD_METRICS, best_thresholds
+
+
+def tuned_binary_metrics(
+    scores: np.ndarray, labels: np.ndarray, beta: float = 1.0, threshold_metric: str = "f1"
+) -> dict[str, float]:
+    """Best accuracy / F1 / F-beta / MCC with their thresholds, plus threshold-free metrics.
+
+    Precision, recall and balanced accuracy are reported at the threshold of ``threshold_metric``.
+    """
+    choices = best_thresholds(scores, labels, beta)
+    metrics: dict[str, float] = {}
+    for metric, choice in choices.items():
+        metrics[metric] = choice.value
+        metrics[f"{metric}_threshold"] = choice.threshold
+    decision = choices[threshold_metric]
+    predictions = scores > decision.threshold
+    metrics.update(
+        precision=decision.precision,
+        recall=decision.recall,
+        balanced_accuracy=float(balanced_accuracy_score(labels, predictions)),
+        **threshold_free_metrics(scores, labels),
+    )
+    return metrics
+
+
+def threshold_free_metrics(scores: np.ndarray, labels: np.ndarray) -> dict[str, float]:
+    """Average precision and ROC AUC (NaN when a split has a single class)."""
+    if len(np.unique(labels)) < 2:
+        return {"average_precision": float("nan"), "roc_auc": float("nan")}
+    return {
+        "average_precision": float(average_precision_score(labels, scores)),
+        "roc_auc": float(roc_auc_score(labels, scores)),
+    }
+
+
+def binary_metrics_at(
+    scores: np.ndarray,
+    labels: np.ndarray,
+    thresholds: Mapping[str, float],
+    beta: float = 1.0,
+    threshold_metric: str = "f1",
+) -> dict[str, float]:
+    """Metrics at fixed thresholds chosen elsewhere (on dev): each metric at its own threshold.
+
+    Precision, recall and balanced accuracy are taken at ``thresholds[threshold_metric]``.
+    """
+    labels = np.asarray(labels).astype(int)
+
+    def predict(metric: str) -> np.ndarray:
+        return (scores > thresholds[metric]).astype(int)
+
+    metrics = {
+        "accuracy": float(accuracy_score(labels, predict("accuracy"))),
+        "f1": float(f1_score(labels, predict("f1"), zero_division=0)),
+        "fbeta": float(fbeta_score(labels, predict("fbeta"), beta=beta, zero_division=0)),
+        "mcc": float(matthews_corrcoef(labels, predict("mcc"))),
+    }
+    decision = predict(threshold_metric)
+    metrics.update(
+        precision=float(precision_score(labels, decision, zero_division=0)),
+        recall=float(recall_score(labels, decision, zero_division=0)),
+        balanced_accuracy=float(balanced_accuracy_score(labels, decision)),
+        **threshold_free_metrics(scores, labels),
+    )
+    metrics.update({f"{metric}_threshold": float(thresholds[metric]) for metric in THRESHOLD_METRICS})
+    return metrics
+
+
+def multiclass_metrics(
+    probabilities: np.ndarray, labels: np.ndarray, label_names: Sequence[str]
+) -> dict[str, float]:
+    """Accuracy, macro / weighted F1, balanced accuracy, MCC, and per-class precision / recall / F1."""
+    predictions = np.argmax(probabilities, axis=1)
+    class_ids = list(range(len(label_names)))
+    precision, recall, f1, _ = precision_recall_fscore_support(
+        labels, predictions, labels=class_ids, zero_division=0
+    )
+    metrics = {
+        "accuracy": float(accuracy_score(labels, predictions)),
+        "f1_macro": float(f1_score(labels, predictions, labels=class_ids, average="macro", zero_division=0)),
+        "f1_weighted": float(
+            f1_score(labels, predictions, labels=class_ids, average="weighted", zero_division=0)
+        ),
+        "balanced_accuracy": float(balanced_accuracy_score(labels, predictions)),
+        "mcc": float(matthews_corrcoef(labels, predictions)),
+    }
+    for class_id, name in enumerate(label_names):
+        metrics[f"precision_{name}"] = float(precision[class_id])
+        metrics[f"recall_{name}"] = float(recall[class_id])
+        metrics[f"f1_{name}"] = float(f1[class_id])
+    return metrics
+
+
+def multiclass_confusion(probabilities: np.ndarray, labels: np.ndarray, num_classes: int) -> np.ndarray:
+    """The confusion matrix, rows = true class, columns = predicted class."""
+    return confusion_matrix(labels, np.argmax(probabilities, axis=1), labels=list(range(num_classes)))
+
+
+def ranking_metrics(
+    scores: np.ndarray, labels: np.ndarray, groups: Sequence[str], k: int = 10
+) -> dict[str, float]:
+    """MAP, MRR and nDCG@k (``ndcg_at_k``) over the groups (queries) with at least one positive and one negative pair.
+
+    These are the answer-selection metrics of the WikiQA papers. Ties are broken by row order.
+    """
+    rows_by_group: dict[str, list[int]] = defaultdict(list)
+    for row, group in enumerate(groups):
+        rows_by_group[group].append(row)
+    average_precisions, reciprocal_ranks, ndcgs = [], [], []
+    for rows in rows_by_group.values():
+        group_labels = np.asarray(labels)[rows].astype(int)
+        if group_labels.min() == group_labels.max():
+            continue
+        ranked = group_labels[np.argsort(-np.asarray(scores)[rows], kind="stable")]
+        hits = np.cumsum(ranked)
+        positions = np.arange(1, len(ranked) + 1)
+        average_precisions.append(float(np.sum((hits / positions) * ranked) / ranked.sum()))
+        reciprocal_ranks.append(1.0 / float(np.argmax(ranked) + 1))
+        discounts = 1.0 / np.log2(positions[:k] + 1)
+        ideal = np.sort(ranked)[::-1][:k]
+        ndcgs.append(float(np.sum(ranked[:k] * discounts) / np.sum(ideal * discounts)))
+    if not average_precisions:
+        return {}
+    return {
+        "map": float(np.mean(average_precisions)),
+        "mrr": float(np.mean(reciprocal_ranks)),
+        f"ndcg_at_{k}": float(np.mean(ndcgs)),
+        "ranked_groups": float(len(average_precisions)),
+    }

@@ -1,0 +1,47 @@
+"""The head contract: how many logits the CrossEncoder gets and how its outputs become scores."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+
+import numpy as np
+from sentence_transformers.cross_encoder import CrossEncoder
+
+from experiments.errors import ConfigurationError
+
+
+class Head(ABC):
+    """A classification head for ``num_classes`` classes.
+
+    ``scores`` returns the positive-class probability, shape (n,), for binary heads, and class
+    probabilities, shape (n, C), for multiclass heads.
+    """
+
+    name: str
+    binary: bool
+
+    def num_labels(self, num_classes: int) -> int:
+        """The CrossEncoder's ``num_labels`` for data with ``num_classes`` classes (checked)."""
+        self.check_classes(num_classes)
+        return self._num_labels(num_classes)
+
+    def check_classes(self, num_classes: int) -> None:
+        if self.binary and num_classes != 2:
+            raise ConfigurationError(
+                f"head={self.name} needs exactly 2 classes, but the data has {num_classes}; "
+                "use head=multiclass"
+            )
+        if not self.binary and num_classes < 3:
+            raise ConfigurationError(
+                f"head={self.name} needs 3 or more classes, but the data has {num_classes}; "
+                "use head=binary_sigmoid or head=binary_softmax"
+            )
+
+    @abstractmethod
+    def _num_labels(self, num_classes: int) -> int: ...
+
+    @abstractmethod
+    def scores(
+        self, model: CrossEncoder, pairs: Sequence[tuple[str, str]], batch_size: int
+    ) -> np.ndarray: ...

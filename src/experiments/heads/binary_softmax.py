@@ -1,0 +1,32 @@
+"""num_labels=2: two logits, softmax probability of the positive class as the score."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+from sentence_transformers.cross_encoder import CrossEncoder
+
+from experiments.heads.base import Head
+
+
+class BinarySoftmaxHead(Head):
+    """Two logits per pair; the score is softmax(logits)[1], so thresholds work as for the sigmoid head."""
+
+    name = "binary_softmax"
+    binary = True
+
+    def _num_labels(self, num_classes: int) -> int:
+        return 2
+
+    def scores(self, model: CrossEncoder, pairs: Sequence[tuple[str, str]], batch_size: int) -> np.ndarray:
+        logits = model.predict(
+            list(pairs),
+            batch_size=batch_size,
+            activation_fn=torch.nn.Identity(),
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        logits = torch.from_numpy(np.asarray(logits, dtype=np.float64))
+        return torch.softmax(logits, dim=-1)[:, 1].numpy()

@@ -1,0 +1,31 @@
+"""num_labels=N: one logit per class, softmax probabilities."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+from sentence_transformers.cross_encoder import CrossEncoder
+
+from experiments.heads.base import Head
+
+
+class MulticlassHead(Head):
+    """One logit per class (3 or more); scores are the softmax probabilities, shape (n, C)."""
+
+    name = "multiclass"
+    binary = False
+
+    def _num_labels(self, num_classes: int) -> int:
+        return num_classes
+
+    def scores(self, model: CrossEncoder, pairs: Sequence[tuple[str, str]], batch_size: int) -> np.ndarray:
+        logits = model.predict(
+            list(pairs),
+            batch_size=batch_size,
+            activation_fn=torch.nn.Identity(),
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return torch.softmax(torch.from_numpy(np.asarray(logits, dtype=np.float64)), dim=-1).numpy()

@@ -1,0 +1,9 @@
+"""Samplers for the ``sampling`` config group."""
+
+from __future__ import annotations
+
+from experiments.sampling.base import EpochSampler
+from experiments.sampling.batching import EpochBatchSampler, batch_sampler_factory
+from experiments.sampling.none import NoSampling
+
+__all__ = ["EpochBatchSampler", "EpochSampler", "NoSampling", "batch_sampler_factory"]

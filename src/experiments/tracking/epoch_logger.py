@@ -1,0 +1,65 @@
+"""A trainer callback that logs every evaluation to MLflow with the epoch as the step."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from transformers import TrainerCallback, TrainerControl, TrainerState, TrainingArguments
+
+from experiments.tracking.mlflow_tracker import MlflowTracker
+
+EVAL_PREFIX = "eval_"
+
+
+class EpochMetricsLogger(TrainerCallback):
+    """Collects the training loss and the evaluator's metrics of each epoch and logs them at step = epoch.
+
+    Steps per epoch differ across sampling strategies, so logging by epoch keeps sweeps comparable.
+    ``history`` keeps every epoch's metrics (epoch 1 first) for model selection and plots.
+
+    Args:
+        tracker: the run to log into.
+        extra_metrics: called with the 0-based epoch; its metrics are logged alongside
+            (e.g. the class counts the sampler drew for that epoch).
+    """
+
+    def __init__(
+        self, tracker: MlflowTracker, extra_metrics: Callable[[int], dict[str, float]] | None = None
+    ) -> None:
+        self.tracker = tracker
+        self.extra_metrics = extra_metrics
+        self.history: list[dict[str, float]] = []
+        self._train_loss: float | None = None
+
+    def on_log(
+        self,
+        args: TrainingArguments,
+        state: TrainerState,
+        control: TrainerControl,
+        logs: dict[str, float] | None = None,
+        **kwargs: object,
+    ) -> None:
+        if logs and "loss" in logs:
+            self._train_loss = float(logs["loss"])
+
+    def on_evaluate(
+        self,
+        args: TrainingArguments,
+        state: TrainerState,
+        control: TrainerControl,
+        metrics: dict[str, float] | None = None,
+        **kwargs: object,
+    ) -> None:
+        epoch = round(state.epoch or 0)
+        record = {
+            key.removeprefix(EVAL_PREFIX): float(value)
+            for key, value in (metrics or {}).items()
+            if isinstance(value, int | float) and not key.endswith(("_runtime", "_per_second"))
+        }
+        record.pop("epoch", None)
+        if self._train_loss is not None:
+            record["train_loss"] = self._train_loss
+        if self.extra_metrics is not None:
+            record.update(self.extra_metrics(epoch - 1))
+        self.history.append({"epoch": float(epoch), **record})
+        self.tracker.log_metrics(record, step=epoch)

@@ -1,0 +1,137 @@
+"""One MLflow run, owned from start to end: params, tags, stepped metrics, artifacts and the final status."""
+
+from __future__ import annotations
+
+import json
+import logging
+import tempfile
+import traceback
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from mlflow.entities import Metric, Param, RunStatus, RunTag
+from mlflow.tracking import MlflowClient
+from mlflow.utils.time import get_current_time_millis
+
+logger = logging.getLogger(__name__)
+
+MAX_PARAM_LENGTH = 6000
+BATCH_SIZE = 100
+
+
+def flatten(mapping: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Nested mappings as one level of dotted keys; lists stay values."""
+    flat: dict[str, Any] = {}
+    for key, value in mapping.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            flat.update(flatten(value, f"{name}."))
+        else:
+            flat[name] = value
+    return flat
+
+
+class MlflowTracker:
+    """Logs one run through :class:`mlflow.tracking.MlflowClient`, never through the global active run.
+
+    Use as a context manager: the run starts on entry and ends FINISHED, or FAILED (KILLED on
+    Ctrl-C) with the error in the tag ``error`` and the traceback as an artifact, when the block raises.
+
+    Args:
+        tracking_uri: e.g. ``sqlite:///mlflow.db`` or ``http://127.0.0.1:5000``.
+        experiment_name: created when missing.
+        run_name: shown in the MLflow UI.
+        tags: set when the run starts.
+    """
+
+    def __init__(
+        self,
+        tracking_uri: str,
+        experiment_name: str,
+        run_name: str | None = None,
+        tags: Mapping[str, str] | None = None,
+    ) -> None:
+        self.tracking_uri = tracking_uri
+        self.experiment_name = experiment_name
+        self.run_name = run_name
+        self.tags = dict(tags or {})
+        self.client = MlflowClient(tracking_uri=tracking_uri)
+        self.run_id: str | None = None
+
+    def start(self) -> str:
+        experiment = self.client.get_experiment_by_name(self.experiment_name)
+        experiment_id = (
+            experiment.experiment_id if experiment else self.client.create_experiment(self.experiment_name)
+        )
+        run = self.client.create_run(experiment_id, run_name=self.run_name, tags=self.tags)
+        self.run_id = run.info.run_id
+        logger.info(
+            "MLflow run %s in experiment %r at %s", self.run_id, self.experiment_name, self.tracking_uri
+        )
+        return self.run_id
+
+    def end(self, status: str = "FINISHED") -> None:
+        if self.run_id is not None:
+            self.client.set_terminated(self.run_id, status=status)
+
+    def __enter__(self) -> MlflowTracker:
+        self.start()
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
+        if exc is None:
+            self.end(RunStatus.to_string(RunStatus.FINISHED))
+            return
+        status = RunStatus.KILLED if isinstance(exc, KeyboardInterrupt) else RunStatus.FAILED
+        try:
+            self.set_tags({"error": f"{type(exc).__name__}: {exc}"[:5000]})
+            self.log_text("".join(traceback.format_exception(exc_type, exc, tb)), "error.txt")
+        finally:
+            self.end(RunStatus.to_string(status))
+
+    def log_params(self, params: Mapping[str, Any]) -> None:
+        entries = [Param(key, _param_value(value)) for key, value in flatten(params).items()]
+        for start in range(0, len(entries), BATCH_SIZE):
+            self.client.log_batch(self._run(), params=entries[start : start + BATCH_SIZE])
+
+    def set_tags(self, tags: Mapping[str, Any]) -> None:
+        entries = [RunTag(key, str(value)) for key, value in tags.items()]
+        for start in range(0, len(entries), BATCH_SIZE):
+            self.client.log_batch(self._run(), tags=entries[start : start + BATCH_SIZE])
+
+    def log_metrics(self, metrics: Mapping[str, float], step: int = 0) -> None:
+        now = get_current_time_millis()
+        entries = [Metric(key, float(value), now, int(step)) for key, value in metrics.items()]
+        for start in range(0, len(entries), BATCH_SIZE):
+            self.client.log_batch(self._run(), metrics=entries[start : start + BATCH_SIZE])
+
+    def log_artifact(self, path: str | Path, artifact_path: str | None = None) -> None:
+        self.client.log_artifact(self._run(), str(path), artifact_path)
+
+    def log_text(self, text: str, artifact_file: str) -> None:
+        self.client.log_text(self._run(), text, artifact_file)
+
+    def log_dict(self, mapping: Mapping[str, Any], artifact_file: str) -> None:
+        self.client.log_text(self._run(), json.dumps(mapping, indent=2, default=str), artifact_file)
+
+    def log_figure(self, figure: Any, artifact_file: str) -> None:
+        self.client.log_figure(self._run(), figure, artifact_file)
+
+    @contextmanager
+    def artifact_dir(self, artifact_path: str | None = None) -> Iterator[Path]:
+        """A temporary folder whose contents are logged as artifacts when the block ends."""
+        with tempfile.TemporaryDirectory() as folder:
+            yield Path(folder)
+            self.client.log_artifacts(self._run(), folder, artifact_path)
+
+    def _run(self) -> str:
+        if self.run_id is None:
+            raise RuntimeError("the MLflow run has not been started")
+        return self.run_id
+
+
+def _param_value(value: Any) -> str:
+    text = json.dumps(value) if isinstance(value, list | tuple) else str(value)
+    return text if len(text) <= MAX_PARAM_LENGTH else text[: MAX_PARAM_LENGTH - 3] + "..."
