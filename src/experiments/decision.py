@@ -89,8 +89,5 @@ class PairClassifier:
     def predict(self, pairs: Sequence[tuple[str, str]], batch_size: int = 64) -> list[str]:
         """Label names: the dev-tuned threshold for binary heads, argmax otherwise."""
         scores = self.scores(pairs, batch_size)
-        if self.head.binary:
-            ids = (scores > self.rule.threshold).astype(int)
-        else:
-            ids = np.argmax(scores, axis=1)
+        ids = (scores > self.rule.threshold).astype(int) if self.head.binary else np.argmax(scores, axis=1)
         return [self.rule.label_names[i] for i in ids]

@@ -194,17 +194,13 @@ def _run(cfg: DictConfig, tracker: MlflowTracker) -> dict[str, float]:
     best = select_best_epoch(epoch_logger.history, cfg.evaluation.select_metric)
     best_epoch = int(best["epoch"])
     if not cfg.trainer.save_checkpoints and best_epoch != len(epoch_logger.history):
-        logger.warning(
-            "trainer.save_checkpoints=false: testing the last epoch, not the best (%d)", best_epoch
-        )
+        logger.warning("trainer.save_checkpoints=false: testing the last epoch, not the best (%d)", best_epoch)
     summary = {f"best_{key}": value for key, value in best.items() if key.startswith(f"{DEV}_")}
     summary["best_epoch"] = float(best_epoch)
 
     test_evaluator = build_evaluator(data, TEST, head, cfg)
     test_scores = head.scores(model, test_evaluator.pairs, cfg.evaluation.batch_size)
-    test = test_metrics(
-        test_evaluator, test_scores, best, cfg.evaluation.beta, cfg.evaluation.threshold_metric
-    )
+    test = test_metrics(test_evaluator, test_scores, best, cfg.evaluation.beta, cfg.evaluation.threshold_metric)
     summary.update({f"{TEST}_{key}": value for key, value in test.items()})
     tracker.log_metrics(summary)
 

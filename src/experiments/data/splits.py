@@ -68,9 +68,7 @@ def stratified_subset(dataset: Dataset, max_rows: int | None, seed: int, split: 
         raise ConfigurationError(
             f"data.max_{split}_rows={max_rows} is smaller than the number of classes in the {split} split"
         )
-    indices, _ = train_test_split(
-        np.arange(len(dataset)), train_size=max_rows, stratify=labels, random_state=seed
-    )
+    indices, _ = train_test_split(np.arange(len(dataset)), train_size=max_rows, stratify=labels, random_state=seed)
     return dataset.select(np.sort(indices))
 
 

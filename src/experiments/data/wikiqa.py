@@ -27,9 +27,7 @@ def read_wikiqa_split(path: Path) -> pd.DataFrame:
     """One WikiQA TSV file, every row kept: quotes are text, not quoting, and the count is checked."""
     if not path.is_file():
         raise ConfigurationError(f"WikiQA file not found: {path}")
-    frame = pd.read_csv(
-        path, sep="\t", quoting=csv.QUOTE_NONE, dtype=str, keep_default_na=False, encoding="utf-8"
-    )
+    frame = pd.read_csv(path, sep="\t", quoting=csv.QUOTE_NONE, dtype=str, keep_default_na=False, encoding="utf-8")
     missing = [column for column in WIKIQA_COLUMNS if column not in frame.columns]
     if missing:
         raise ConfigurationError(f"{path}: missing column(s) {missing}; expected {WIKIQA_COLUMNS}")
@@ -40,9 +38,7 @@ def read_wikiqa_split(path: Path) -> pd.DataFrame:
     bad = ~frame["Label"].isin(["0", "1"])
     if bad.any():
         row = int(bad.idxmax())
-        raise ConfigurationError(
-            f"{path}: row {row + 1}, column 'Label': expected 0 or 1, got {frame['Label'][row]!r}"
-        )
+        raise ConfigurationError(f"{path}: row {row + 1}, column 'Label': expected 0 or 1, got {frame['Label'][row]!r}")
     return frame
 
 

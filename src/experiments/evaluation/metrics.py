@@ -89,21 +89,15 @@ def binary_metrics_at(
     return metrics
 
 
-def multiclass_metrics(
-    probabilities: np.ndarray, labels: np.ndarray, label_names: Sequence[str]
-) -> dict[str, float]:
+def multiclass_metrics(probabilities: np.ndarray, labels: np.ndarray, label_names: Sequence[str]) -> dict[str, float]:
     """Accuracy, macro / weighted F1, balanced accuracy, MCC, and per-class precision / recall / F1."""
     predictions = np.argmax(probabilities, axis=1)
     class_ids = list(range(len(label_names)))
-    precision, recall, f1, _ = precision_recall_fscore_support(
-        labels, predictions, labels=class_ids, zero_division=0
-    )
+    precision, recall, f1, _ = precision_recall_fscore_support(labels, predictions, labels=class_ids, zero_division=0)
     metrics = {
         "accuracy": float(accuracy_score(labels, predictions)),
         "f1_macro": float(f1_score(labels, predictions, labels=class_ids, average="macro", zero_division=0)),
-        "f1_weighted": float(
-            f1_score(labels, predictions, labels=class_ids, average="weighted", zero_division=0)
-        ),
+        "f1_weighted": float(f1_score(labels, predictions, labels=class_ids, average="weighted", zero_division=0)),
         "balanced_accuracy": float(balanced_accuracy_score(labels, predictions)),
         "mcc": float(matthews_corrcoef(labels, predictions)),
     }
@@ -119,9 +113,7 @@ def multiclass_confusion(probabilities: np.ndarray, labels: np.ndarray, num_clas
     return confusion_matrix(labels, np.argmax(probabilities, axis=1), labels=list(range(num_classes)))
 
 
-def ranking_metrics(
-    scores: np.ndarray, labels: np.ndarray, groups: Sequence[str], k: int = 10
-) -> dict[str, float]:
+def ranking_metrics(scores: np.ndarray, labels: np.ndarray, groups: Sequence[str], k: int = 10) -> dict[str, float]:
     """MAP, MRR and nDCG@k (``ndcg_at_k``) over the groups (queries) with at least one positive and one negative pair.
 
     These are the answer-selection metrics of the WikiQA papers. Ties are broken by row order.

@@ -29,8 +29,7 @@ class Head(ABC):
     def check_classes(self, num_classes: int) -> None:
         if self.binary and num_classes != 2:
             raise ConfigurationError(
-                f"head={self.name} needs exactly 2 classes, but the data has {num_classes}; "
-                "use head=multiclass"
+                f"head={self.name} needs exactly 2 classes, but the data has {num_classes}; use head=multiclass"
             )
         if not self.binary and num_classes < 3:
             raise ConfigurationError(
@@ -42,6 +41,4 @@ class Head(ABC):
     def _num_labels(self, num_classes: int) -> int: ...
 
     @abstractmethod
-    def scores(
-        self, model: CrossEncoder, pairs: Sequence[tuple[str, str]], batch_size: int
-    ) -> np.ndarray: ...
+    def scores(self, model: CrossEncoder, pairs: Sequence[tuple[str, str]], batch_size: int) -> np.ndarray: ...

@@ -32,9 +32,7 @@ class PairLoss(nn.Module):
         self, inputs: list[list[str]], labels: Tensor, prompt: str | None = None, task: str | None = None
     ) -> Tensor:
         if len(inputs) != 2:
-            raise ValueError(
-                f"{type(self).__name__} expects two text columns (pairs), got {len(inputs)} columns"
-            )
+            raise ValueError(f"{type(self).__name__} expects two text columns (pairs), got {len(inputs)} columns")
         pairs = list(zip(inputs[0], inputs[1], strict=True))
         features = batch_to_device(self.model.preprocess(pairs, prompt=prompt, task=task), self.model.device)
         logits = self.model(features)["scores"]

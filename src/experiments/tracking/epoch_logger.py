@@ -23,9 +23,7 @@ class EpochMetricsLogger(TrainerCallback):
             (e.g. the class counts the sampler drew for that epoch).
     """
 
-    def __init__(
-        self, tracker: MlflowTracker, extra_metrics: Callable[[int], dict[str, float]] | None = None
-    ) -> None:
+    def __init__(self, tracker: MlflowTracker, extra_metrics: Callable[[int], dict[str, float]] | None = None) -> None:
         self.tracker = tracker
         self.extra_metrics = extra_metrics
         self.history: list[dict[str, float]] = []

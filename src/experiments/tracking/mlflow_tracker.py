@@ -62,14 +62,10 @@ class MlflowTracker:
 
     def start(self) -> str:
         experiment = self.client.get_experiment_by_name(self.experiment_name)
-        experiment_id = (
-            experiment.experiment_id if experiment else self.client.create_experiment(self.experiment_name)
-        )
+        experiment_id = experiment.experiment_id if experiment else self.client.create_experiment(self.experiment_name)
         run = self.client.create_run(experiment_id, run_name=self.run_name, tags=self.tags)
         self.run_id = run.info.run_id
-        logger.info(
-            "MLflow run %s in experiment %r at %s", self.run_id, self.experiment_name, self.tracking_uri
-        )
+        logger.info("MLflow run %s in experiment %r at %s", self.run_id, self.experiment_name, self.tracking_uri)
         return self.run_id
 
     def end(self, status: str = "FINISHED") -> None:
