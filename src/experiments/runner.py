@@ -76,11 +76,6 @@ def select_best_epoch(history: list[dict[str, float]], select_metric: str) -> di
     """The first epoch with the highest ``select_metric`` (the trainer's own rule)."""
     if not history:
         raise RuntimeError("training finished without a single evaluation")
-    if select_metric not in history[0]:
-        available = sorted(key for key in history[0] if key.startswith(f"{DEV}_"))
-        raise ConfigurationError(
-            f"evaluation.select_metric={select_metric!r} is not computed; choose one of {available}"
-        )
     values = np.array([record[select_metric] for record in history], dtype=np.float64)
     return history[int(np.nanargmax(values))]
 
@@ -118,6 +113,16 @@ def build_evaluator(data: PairSplits, split: str, head: Head, cfg: DictConfig) -
         batch_size=cfg.evaluation.batch_size,
         groups=dataset["group"] if "group" in dataset.column_names else None,
     )
+
+
+def check_select_metric(evaluator: PairClassificationEvaluator, select_metric: str) -> None:
+    """Fail before training when the evaluator will not compute ``select_metric``."""
+    probe = np.linspace(0.0, 1.0, len(evaluator.labels))
+    if not evaluator.head.binary:
+        probe = np.full((len(evaluator.labels), len(evaluator.label_names)), 1.0 / len(evaluator.label_names))
+    available = sorted(f"{DEV}_{key}" for key in evaluator.compute_metrics(probe))
+    if select_metric not in available:
+        raise ConfigurationError(f"evaluation.select_metric={select_metric!r} is not computed; choose one of {available}")
 
 
 def check_run_config(cfg: DictConfig) -> None:
@@ -172,6 +177,7 @@ def _run(cfg: DictConfig, tracker: MlflowTracker) -> dict[str, float]:
     model = instantiate(cfg.model, num_labels=head.num_labels(data.num_classes))
     loss = instantiate(cfg.loss, model=model, class_counts=counts)
     dev_evaluator = build_evaluator(data, DEV, head, cfg)
+    check_select_metric(dev_evaluator, cfg.evaluation.select_metric)
 
     checkpoints = Path(cfg.output_dir) / "checkpoints"
     epoch_logger = EpochMetricsLogger(tracker, extra_metrics=sampler.epoch_metrics)

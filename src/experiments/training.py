@@ -51,7 +51,7 @@ def training_arguments(
         "num_train_epochs": epochs,
         "per_device_train_batch_size": batch_size,
         "learning_rate": learning_rate,
-        "warmup_ratio": warmup_ratio,
+        "warmup_steps": float(warmup_ratio),  # a float below 1 is a ratio in transformers 5
         "weight_decay": weight_decay,
         "max_grad_norm": max_grad_norm,
         "bf16": bf16,

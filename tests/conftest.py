@@ -1,0 +1,53 @@
+"""Shared fixtures: Hydra configs composed from conf/, a real SQLite MLflow store, the tiny model."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from hydra import compose, initialize_config_dir
+from hydra.core.global_hydra import GlobalHydra
+from hydra.core.hydra_config import HydraConfig
+from omegaconf import DictConfig, open_dict
+
+from experiments.train import config_dir
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+ComposeFn = Callable[..., DictConfig]
+
+
+@pytest.fixture
+def tracking_uri(tmp_path: Path) -> str:
+    """A fresh SQLite MLflow store for one test."""
+    return f"sqlite:///{tmp_path / 'mlflow.db'}"
+
+
+@pytest.fixture
+def compose_config(tmp_path: Path, tracking_uri: str) -> Iterator[ComposeFn]:
+    """Compose ``conf/train.yaml`` with overrides, as the command line would, writing into ``tmp_path``.
+
+    The Hydra config is installed as the current one, so the runner sees group choices as it does
+    under ``experiments-train``.
+    """
+
+    def compose_fn(*overrides: str) -> DictConfig:
+        GlobalHydra.instance().clear()
+        with initialize_config_dir(config_dir=config_dir(), version_base="1.3"):
+            cfg = compose("train", overrides=list(overrides), return_hydra_config=True)
+        HydraConfig.instance().set_config(cfg)
+        with open_dict(cfg):
+            cfg.output_dir = str(tmp_path / "run")
+            cfg.tracking.tracking_uri = tracking_uri
+            del cfg["hydra"]
+        return cfg
+
+    yield compose_fn
+    GlobalHydra.instance().clear()
+
+
+SMOKE = ("experiment=smoke", "data.max_train_rows=200", "trainer.epochs=2")

@@ -1,0 +1,69 @@
+"""End to end: the runner trains the tiny model on WikiQA and MLflow holds what it logged."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+from mlflow.tracking import MlflowClient
+
+from experiments.decision import PairClassifier
+from experiments.runner import train
+from tests.conftest import SMOKE
+
+
+def only_run(tracking_uri: str):  # noqa: ANN201
+    client = MlflowClient(tracking_uri)
+    experiment = client.get_experiment_by_name("crossencoder-imbalance")
+    runs = client.search_runs([experiment.experiment_id])
+    assert len(runs) == 1
+    return client, runs[0]
+
+
+def test_smoke_run_logs_per_epoch_thresholds_and_test_metrics(compose_config, tracking_uri: str, tmp_path: Path):
+    cfg = compose_config(*SMOKE)
+    summary = train(cfg)
+    client, run = only_run(tracking_uri)
+
+    assert run.info.status == "FINISHED"
+    for key in ("dev_f1_threshold", "dev_accuracy_threshold", "dev_f1", "dev_mcc", "dev_average_precision",
+                "dev_precision", "dev_recall", "dev_accuracy", "train_loss"):
+        history = client.get_metric_history(run.info.run_id, key)
+        assert sorted(m.step for m in history) == [1, 2], key
+        if key.endswith("threshold"):
+            assert all(0.0 <= m.value <= 1.0 for m in history), key
+    for key in ("test_f1", "test_accuracy", "test_mcc", "test_average_precision", "best_epoch"):
+        assert key in run.data.metrics
+    best_epoch = int(run.data.metrics["best_epoch"])
+    dev_thresholds = {m.step: m.value for m in client.get_metric_history(run.info.run_id, "dev_f1_threshold")}
+    assert run.data.metrics["test_f1_threshold"] == pytest.approx(dev_thresholds[best_epoch])
+    assert summary["best_dev_f1"] == pytest.approx(max(
+        m.value for m in client.get_metric_history(run.info.run_id, "dev_f1")))
+    assert run.data.tags["loss"] == "plain" and run.data.tags["model"] == "tiny"
+    assert run.data.params["trainer.epochs"] == "2"
+    assert run.data.metrics["data_train_rows"] == 200
+    assert run.data.metrics["data_dev_rows"] == 2733 and run.data.metrics["data_test_rows"] == 6165
+    assert not (tmp_path / "run" / "checkpoints").exists()
+
+
+def test_saved_model_carries_its_threshold(compose_config, tmp_path: Path):
+    summary = train(compose_config(*SMOKE))
+    classifier = PairClassifier.load(tmp_path / "run" / "model")
+    assert classifier.rule.threshold == pytest.approx(summary["best_dev_f1_threshold"])
+    assert classifier.rule.label_names == ["0", "1"]
+    pairs = [("how are glacier caves formed?", "A glacier cave is a cave formed within the ice of a glacier."),
+             ("how are glacier caves formed?", "The ice facade is approximately 60 m high")]
+    scores = classifier.scores(pairs)
+    labels = classifier.predict(pairs)
+    assert labels == ["1" if s > classifier.rule.threshold else "0" for s in scores]
+    assert all(math.isfinite(s) for s in scores)
+
+
+def test_a_crash_marks_the_run_failed(compose_config, tracking_uri: str):
+    cfg = compose_config(*SMOKE, "evaluation.select_metric=dev_no_such_metric")
+    with pytest.raises(ValueError, match="dev_no_such_metric"):
+        train(cfg)
+    _, run = only_run(tracking_uri)
+    assert run.info.status == "FAILED"
+    assert "dev_no_such_metric" in run.data.tags["error"]
