@@ -38,7 +38,7 @@ def write_jsonl(path: Path, header: bool) -> Path:
 
 def write_parquet(path: Path, header: bool) -> Path:
     names = NAMES if header else ["c0", "c1", "c2"]
-    pq.write_table(pa.table({name: list(column) for name, column in zip(names, zip(*ROWS), strict=True)}), path)
+    pq.write_table(pa.table({name: EXPECTED[key] for name, key in zip(names, NAMES, strict=True)}), path)
     return path
 
 

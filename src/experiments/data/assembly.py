@@ -99,16 +99,28 @@ def _drop_duplicates(rows: _Rows) -> tuple[_Rows, int]:
     return rows.select(kept), len(rows.labels) - len(kept)
 
 
-def _carve(rows: _Rows, fraction: float, seed: int, split: str) -> tuple[_Rows, _Rows]:
-    """A stratified, seeded ``fraction`` of ``rows`` as ``split``, and the rest; both keep source order."""
-    key = f"data.{split}_fraction"
-    if not 0.0 < fraction < 1.0:
+def _check_fractions(carve: dict[str, float]) -> None:
+    """The shares of train to carve out are each above 0 and together below 1."""
+    for split, fraction in carve.items():
+        if not 0.0 < fraction < 1.0:
+            raise ConfigurationError(
+                f"data.{split}_fraction must be above 0 and below 1 to carve {split} from train, got {fraction}"
+            )
+    if sum(carve.values()) >= 1.0:
         raise ConfigurationError(
-            f"{key} must be between 0 and 1 (exclusive) to carve {split} from train, got {fraction}"
+            f"data.test_fraction + data.dev_fraction must be below 1 to leave training rows, got {sum(carve.values())}"
         )
+
+
+def _carve(rows: _Rows, fraction: float, left: float, seed: int, split: str) -> tuple[_Rows, _Rows]:
+    """``fraction`` of the training table (of which ``left`` is still in ``rows``) as ``split``, and the rest.
+
+    Stratified by label and seeded; both parts keep the source order.
+    """
+    key = f"data.{split}_fraction"
     indices = np.arange(len(rows.labels))
     try:
-        rest, carved = train_test_split(indices, test_size=fraction, stratify=rows.labels, random_state=seed)
+        rest, carved = train_test_split(indices, test_size=fraction / left, stratify=rows.labels, random_state=seed)
     except ValueError as error:
         raise ConfigurationError(
             f"{rows.source}: cannot carve a stratified {split} split of {key}={fraction} from "
@@ -136,9 +148,9 @@ def build_pair_splits(
         tables: ``train`` (required), ``dev`` and ``test`` (None: carved from train).
         columns: the source columns of the texts, the label and the group.
         label_order: label names in class-id order; None sorts the training labels (integers numerically).
-        dev_fraction: share of the training rows carved out as dev when there is no dev table.
-        test_fraction: share of the training rows carved out as test when there is no test table
-            (carved first, then dev from the rest).
+        dev_fraction: share of the training table carved out as dev when there is no dev table.
+        test_fraction: share of the training table carved out as test when there is no test table
+            (carved first, then dev from the rest; both shares are of the whole table).
         drop_duplicates: drop repeated (text_a, text_b, label[, group]) rows within each table; the count
             goes to ``PairSplits.rows_filtered``.
         max_train_rows: keep at most this many training rows, stratified by label (for quick runs).
@@ -161,9 +173,15 @@ def build_pair_splits(
             rows[split], rows_filtered[split] = _drop_duplicates(rows[split])
         logger.info("%s: dropped duplicate rows %s", name, rows_filtered)
 
-    for split, fraction in (("test", test_fraction), ("dev", dev_fraction)):
+    carve = {
+        split: fraction for split, fraction in (("test", test_fraction), ("dev", dev_fraction)) if split not in rows
+    }
+    _check_fractions(carve)
+    left = 1.0  # share of the training table still in train
+    for split, fraction in carve.items():
         if split not in rows:
-            rows["train"], rows[split] = _carve(rows["train"], fraction, split_seed, split)
+            rows["train"], rows[split] = _carve(rows["train"], fraction, left, split_seed, split)
+            left -= fraction
             logger.info(
                 "%s: %s split carved from train (%d rows, %.0f%%)", name, split, len(rows[split].labels), 100 * fraction
             )
