@@ -52,8 +52,8 @@ def class_counts(labels: list[int] | np.ndarray, num_classes: int) -> list[int]:
 
 
 def metric_safe(name: str) -> str:
-    """``name`` with the characters MLflow refuses in metric keys replaced by ``_`` (for label names in keys)."""
-    return re.sub(r"[^\w\-. /]", "_", name)
+    """``name`` with characters MLflow refuses in metric keys (and ``/``, a path separator there) replaced by ``_``."""
+    return re.sub(r"[^\w\-. ]", "_", name)
 
 
 def fingerprint(dataset: Dataset, columns: tuple[str, ...] = PAIR_COLUMNS) -> str:
