@@ -177,3 +177,12 @@ def test_too_few_rows_to_carve_a_stratified_split(tmp_path: Path):
         match=re.escape("data.test_fraction + data.dev_fraction must be below 1 to leave training rows, got 1.0"),
     ):
         load_files(train=train, dev_fraction=0.5, test_fraction=0.5, **COLUMNS)
+
+
+def test_a_single_training_label(tmp_path: Path):
+    train = write_jsonl(tmp_path / "train.jsonl", pairs(["a", "a"]))
+    with pytest.raises(
+        ConfigurationError,
+        match=re.escape(f"{train}: column 'gold' has one label ['a'] in every training row; a classifier needs"),
+    ):
+        load_files(train=train, **COLUMNS)

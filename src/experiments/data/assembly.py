@@ -164,6 +164,11 @@ def build_pair_splits(
 
     train_labels = [label for label in rows["train"].labels if label is not None]
     mapping = LabelMapping.from_labels(train_labels, label_order)
+    if len(mapping.names) < 2:
+        raise ConfigurationError(
+            f"{rows['train'].source}: column {columns.label!r} has one label {mapping.names} in every training row; "
+            "a classifier needs at least two"
+        )
     for split_rows in rows.values():
         split_rows.labels = mapping.encode(split_rows.labels, split_rows.source, columns.label)
 
@@ -179,12 +184,9 @@ def build_pair_splits(
     _check_fractions(carve)
     left = 1.0  # share of the training table still in train
     for split, fraction in carve.items():
-        if split not in rows:
-            rows["train"], rows[split] = _carve(rows["train"], fraction, left, split_seed, split)
-            left -= fraction
-            logger.info(
-                "%s: %s split carved from train (%d rows, %.0f%%)", name, split, len(rows[split].labels), 100 * fraction
-            )
+        rows["train"], rows[split] = _carve(rows["train"], fraction, left, split_seed, split)
+        left -= fraction
+        logger.info("%s: %s carved from train (%d rows, %.0f%%)", name, split, len(rows[split].labels), 100 * fraction)
 
     splits = {split: rows[split].dataset() for split in SPLITS}
     data = PairSplits(
