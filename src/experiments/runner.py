@@ -17,7 +17,7 @@ from hydra.types import RunMode
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
-from experiments.data.splits import LABEL, TEXT_A, TEXT_B, PairSplits, class_counts, fingerprint
+from experiments.data.splits import LABEL, TEXT_A, TEXT_B, PairSplits, class_counts, fingerprint, metric_safe
 from experiments.decision import DecisionRule, save_classifier
 from experiments.errors import ConfigurationError
 from experiments.evaluation import THRESHOLD_METRICS, PairClassificationEvaluator, binary_metrics_at
@@ -66,7 +66,9 @@ def data_summary(data: PairSplits) -> dict[str, float]:
         summary[f"data_{split}_rows"] = float(len(dataset))
         if split in data.rows_read:
             summary[f"data_{split}_rows_read"] = float(data.rows_read[split])
-        for name, count in zip(data.label_names, counts, strict=True):
+        if split in data.rows_filtered:
+            summary[f"data_{split}_rows_filtered"] = float(data.rows_filtered[split])
+        for name, count in zip(map(metric_safe, data.label_names), counts, strict=True):
             summary[f"data_{split}_count_{name}"] = float(count)
             summary[f"data_{split}_share_{name}"] = count / max(len(dataset), 1)
     return summary
@@ -122,7 +124,9 @@ def check_select_metric(evaluator: PairClassificationEvaluator, select_metric: s
         probe = np.full((len(evaluator.labels), len(evaluator.label_names)), 1.0 / len(evaluator.label_names))
     available = sorted(f"{DEV}_{key}" for key in evaluator.compute_metrics(probe))
     if select_metric not in available:
-        raise ConfigurationError(f"evaluation.select_metric={select_metric!r} is not computed; choose one of {available}")
+        raise ConfigurationError(
+            f"evaluation.select_metric={select_metric!r} is not computed; choose one of {available}"
+        )
 
 
 def check_run_config(cfg: DictConfig) -> None:
@@ -165,7 +169,9 @@ def _run(cfg: DictConfig, tracker: MlflowTracker) -> dict[str, float]:
     data: PairSplits = instantiate(cfg.data, seed=cfg.seed)
     data = instantiate(cfg.negatives).prepare(data)
     tracker.log_metrics(data_summary(data))
-    tracker.set_tags({f"data_fingerprint_{split}": fingerprint(d) for split, d in data.splits().items()})
+    fingerprints = {f"data_fingerprint_{split}": fingerprint(d) for split, d in data.splits().items()}
+    tracker.set_tags(fingerprints)
+    tracker.log_params(fingerprints)  # params too: the MLflow compare view lists params
     tracker.log_dict({"label_names": data.label_names}, "data/labels.json")
 
     sampler: EpochSampler = instantiate(cfg.sampling, random_state=cfg.seed)

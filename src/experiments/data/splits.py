@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -24,7 +25,8 @@ class PairSplits:
 
     Each split has the columns ``sentence_a``, ``sentence_b`` and ``label`` (an int id into
     ``label_names``); sources may add more (e.g. ``group`` for the query a pair belongs to).
-    ``rows_read`` counts the rows found in each source file before any deliberate filtering.
+    ``rows_read`` counts the rows found in each source file before any deliberate filtering;
+    ``rows_filtered`` counts the rows a deliberate filter (e.g. ``drop_duplicates``) removed from each.
     """
 
     name: str
@@ -33,6 +35,7 @@ class PairSplits:
     test: Dataset
     label_names: list[str]
     rows_read: dict[str, int] = field(default_factory=dict)
+    rows_filtered: dict[str, int] = field(default_factory=dict)
 
     @property
     def num_classes(self) -> int:
@@ -46,6 +49,11 @@ def class_counts(labels: list[int] | np.ndarray, num_classes: int) -> list[int]:
     """Rows per class id, zeros included."""
     counts = Counter(int(label) for label in labels)
     return [counts.get(class_id, 0) for class_id in range(num_classes)]
+
+
+def metric_safe(name: str) -> str:
+    """``name`` with characters MLflow refuses in metric keys (and ``/``, a path separator there) replaced by ``_``."""
+    return re.sub(r"[^\w\-. ]", "_", name)
 
 
 def fingerprint(dataset: Dataset, columns: tuple[str, ...] = PAIR_COLUMNS) -> str:

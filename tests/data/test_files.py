@@ -1,0 +1,188 @@
+"""The ``files`` source: column and label mapping, carved splits, row limits, duplicates, bad rows."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from experiments.data import LABEL, TEXT_A, TEXT_B, class_counts, load_files
+from experiments.errors import ConfigurationError
+
+
+def write_jsonl(path: Path, rows: list[dict[str, object]]) -> str:
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    return str(path)
+
+
+def pairs(labels: list[object], prefix: str = "q") -> list[dict[str, object]]:
+    return [{"first": f"{prefix}{i}", "second": f"answer {i}", "gold": label} for i, label in enumerate(labels)]
+
+
+COLUMNS = {"text_a": "first", "text_b": "second", "label": "gold"}
+
+
+def test_string_labels_mapped_in_sorted_order_across_three_files(tmp_path: Path):
+    data = load_files(
+        train=write_jsonl(tmp_path / "train.jsonl", pairs(["no", "yes", "no", "no"])),
+        dev=write_jsonl(tmp_path / "dev.jsonl", pairs(["yes", "no"])),
+        test=write_jsonl(tmp_path / "test.jsonl", pairs(["no"])),
+        **COLUMNS,
+    )
+    assert data.label_names == ["no", "yes"]
+    assert data.train[LABEL] == [0, 1, 0, 0] and data.dev[LABEL] == [1, 0] and data.test[LABEL] == [0]
+    assert data.train[TEXT_A] == ["q0", "q1", "q2", "q3"] and data.train[TEXT_B][1] == "answer 1"
+    assert data.rows_read == {"train": 4, "dev": 2, "test": 1} and data.rows_filtered == {}
+    assert data.train.column_names == [TEXT_A, TEXT_B, LABEL]
+
+
+def test_bool_labels_in_a_header_less_csv_with_relative_paths_under_root(tmp_path: Path):
+    (tmp_path / "train.csv").write_text("a,b,true\nc,d,false\ne,f,true\n", encoding="utf-8")
+    (tmp_path / "dev.csv").write_text("g,h,false\n", encoding="utf-8")
+    (tmp_path / "test.csv").write_text("i,j,true\n", encoding="utf-8")
+    data = load_files(
+        train="train.csv", dev="dev.csv", test="test.csv", root=str(tmp_path),
+        header=False, column_names=["first", "second", "gold"], label_order=[True, False], **COLUMNS,
+    )  # fmt: skip
+    assert data.label_names == ["true", "false"]
+    assert data.train[LABEL] == [0, 1, 0] and data.dev[LABEL] == [1] and data.test[LABEL] == [0]
+
+
+def test_json_booleans_and_integers_as_labels(tmp_path: Path):
+    train = write_jsonl(tmp_path / "train.jsonl", pairs([True, False, True]))
+    data = load_files(train=train, dev=train, test=train, **COLUMNS)
+    assert data.label_names == ["false", "true"] and data.train[LABEL] == [1, 0, 1]
+    train = write_jsonl(tmp_path / "ints.jsonl", pairs([2, 10, 0]))
+    data = load_files(train=train, dev=train, test=train, **COLUMNS)
+    assert data.label_names == ["0", "2", "10"] and data.train[LABEL] == [1, 2, 0]
+
+
+def test_dev_and_test_carved_from_train_stratified_and_seeded(tmp_path: Path):
+    train = write_jsonl(tmp_path / "train.jsonl", pairs(["a"] * 80 + ["b"] * 20))
+    data = load_files(train=train, dev_fraction=0.25, test_fraction=0.1, **COLUMNS)
+    assert (len(data.train), len(data.dev), len(data.test)) == (65, 25, 10)
+    assert class_counts(data.test[LABEL], 2) == [8, 2]
+    assert class_counts(data.dev[LABEL], 2) == [20, 5]
+    assert class_counts(data.train[LABEL], 2) == [52, 13]
+    every = sorted([*data.train[TEXT_A], *data.dev[TEXT_A], *data.test[TEXT_A]])
+    assert every == sorted(f"q{i}" for i in range(100))  # no row lost or repeated
+    again = load_files(train=train, dev_fraction=0.25, test_fraction=0.1, seed=7, **COLUMNS)
+    assert list(again.test[TEXT_A]) == list(data.test[TEXT_A]) and list(again.dev[TEXT_A]) == list(data.dev[TEXT_A])
+    other = load_files(train=train, dev_fraction=0.25, test_fraction=0.1, split_seed=1, **COLUMNS)
+    assert list(other.test[TEXT_A]) != list(data.test[TEXT_A])
+    assert data.rows_read == {"train": 100}
+
+
+def test_max_train_rows_is_stratified_and_seeded(tmp_path: Path):
+    train = write_jsonl(tmp_path / "train.jsonl", pairs(["a"] * 80 + ["b"] * 20))
+    dev = write_jsonl(tmp_path / "dev.jsonl", pairs(["a", "b"]))
+    data = load_files(train=train, dev=dev, test=dev, max_train_rows=10, seed=3, **COLUMNS)
+    assert class_counts(data.train[LABEL], 2) == [8, 2]
+    again = load_files(train=train, dev=dev, test=dev, max_train_rows=10, seed=3, **COLUMNS)
+    assert list(again.train[TEXT_A]) == list(data.train[TEXT_A])
+    other = load_files(train=train, dev=dev, test=dev, max_train_rows=10, seed=4, **COLUMNS)
+    assert list(other.train[TEXT_A]) != list(data.train[TEXT_A])
+
+
+def test_drop_duplicates_counts_what_it_drops(tmp_path: Path):
+    rows = pairs(["a", "b", "a"])
+    rows.append(dict(rows[0]))
+    rows.append({**rows[1], "gold": "a"})  # same texts, other label: kept
+    train = write_jsonl(tmp_path / "train.jsonl", rows)
+    data = load_files(train=train, dev=train, test=train, drop_duplicates=True, **COLUMNS)
+    assert len(data.train) == 4 and data.rows_read["train"] == 5
+    assert data.rows_filtered == {"train": 1, "dev": 1, "test": 1}
+    kept = load_files(train=train, dev=train, test=train, **COLUMNS)
+    assert len(kept.train) == 5
+
+
+def test_group_column_is_carried(tmp_path: Path):
+    rows = [{**row, "qid": f"Q{i // 2}"} for i, row in enumerate(pairs(["a", "b", "a", "b"]))]
+    train = write_jsonl(tmp_path / "train.jsonl", rows)
+    data = load_files(train=train, dev=train, test=train, group="qid", **COLUMNS)
+    assert data.test["group"] == ["Q0", "Q0", "Q1", "Q1"]
+
+
+def test_missing_column(tmp_path: Path):
+    train = write_jsonl(tmp_path / "train.jsonl", pairs(["a", "b"]))
+    with pytest.raises(
+        ConfigurationError,
+        match=re.escape(f"{train}: missing column 'answer' (data.text_b); the columns are ['first', 'second', 'gold']"),
+    ):
+        load_files(train=train, text_a="first", text_b="answer", label="gold")
+
+
+@pytest.mark.parametrize("text", ["", "   ", None, 7])
+def test_empty_or_non_text(tmp_path: Path, text: object):
+    rows = pairs(["a", "b", "a"])
+    rows[2]["second"] = text
+    train = write_jsonl(tmp_path / "train.jsonl", rows)
+    with pytest.raises(
+        ConfigurationError,
+        match=re.escape(f"{train}: row 3, column 'second': expected a non-empty text, got {text!r}"),
+    ):
+        load_files(train=train, **COLUMNS)
+
+
+def test_a_dev_label_training_never_saw(tmp_path: Path):
+    train = write_jsonl(tmp_path / "train.jsonl", pairs(["a", "b"]))
+    dev = write_jsonl(tmp_path / "dev.jsonl", pairs(["a", "c"]))
+    with pytest.raises(
+        ConfigurationError,
+        match=re.escape(
+            f"{dev}: row 2, column 'gold': label 'c' is not in the label mapping ['a', 'b'] "
+            "(from the sorted training labels)"
+        ),
+    ):
+        load_files(train=train, dev=dev, test=train, **COLUMNS)
+
+
+def test_a_training_label_outside_the_configured_order(tmp_path: Path):
+    train = write_jsonl(tmp_path / "train.jsonl", pairs(["a", "b", "c"]))
+    with pytest.raises(
+        ConfigurationError,
+        match=re.escape(
+            f"{train}: row 3, column 'gold': label 'c' is not in the label mapping ['b', 'a'] (from data.label_order)"
+        ),
+    ):
+        load_files(train=train, label_order=["b", "a"], **COLUMNS)
+
+
+def test_a_missing_label(tmp_path: Path):
+    train = write_jsonl(tmp_path / "train.jsonl", pairs(["a", None, "b"]))
+    with pytest.raises(
+        ConfigurationError, match=re.escape(f"{train}: row 2, column 'gold': a missing label is not in")
+    ):
+        load_files(train=train, **COLUMNS)
+
+
+def test_a_missing_dev_file_names_the_file(tmp_path: Path):
+    train = write_jsonl(tmp_path / "train.jsonl", pairs(["a", "b"]))
+    with pytest.raises(ConfigurationError, match=re.escape(f"{tmp_path / 'dev.jsonl'}: file not found")):
+        load_files(train=train, dev=str(tmp_path / "dev.jsonl"), **COLUMNS)
+
+
+def test_too_few_rows_to_carve_a_stratified_split(tmp_path: Path):
+    train = write_jsonl(tmp_path / "train.jsonl", pairs(["a", "a", "a", "b"]))
+    with pytest.raises(
+        ConfigurationError, match=re.escape("cannot carve a stratified test split of data.test_fraction")
+    ):
+        load_files(train=train, **COLUMNS)
+    with pytest.raises(ConfigurationError, match=re.escape("data.dev_fraction must be above 0 and below 1 to carve")):
+        load_files(train=train, test=train, dev_fraction=0.0, **COLUMNS)
+    with pytest.raises(
+        ConfigurationError,
+        match=re.escape("data.test_fraction + data.dev_fraction must be below 1 to leave training rows, got 1.0"),
+    ):
+        load_files(train=train, dev_fraction=0.5, test_fraction=0.5, **COLUMNS)
+
+
+def test_a_single_training_label(tmp_path: Path):
+    train = write_jsonl(tmp_path / "train.jsonl", pairs(["a", "a"]))
+    with pytest.raises(
+        ConfigurationError,
+        match=re.escape(f"{train}: column 'gold' has one label ['a'] in every training row; a classifier needs"),
+    ):
+        load_files(train=train, **COLUMNS)
