@@ -186,7 +186,7 @@ def _run(cfg: DictConfig, tracker: MlflowTracker) -> dict[str, float]:
     trainer_settings: dict[str, Any] = OmegaConf.to_container(cfg.trainer, resolve=True)  # type: ignore[assignment]
     batching = batch_sampler_factory(
         sampler,
-        lengths=pair_lengths(data.train[TEXT_A], data.train[TEXT_B]),
+        lengths=pair_lengths(data.train[TEXT_A], data.train[TEXT_B], model.tokenizer, model.max_seq_length),
         group_by_length=trainer_settings.pop("group_by_length"),
         chunk_batches=trainer_settings.pop("length_chunk_batches"),
     )

