@@ -35,9 +35,8 @@ def main() -> None:
         print(f"measured: train {args.train_rows} rows, dev {dev_rows} rows -> eval share {measured:.1%}")
         print(f"dev scoring {eval_pps:.1f} pairs/s, training {train_pps:.1f} pairs/s")
         print(f"projected, default run (2000 train rows, 2733 dev rows): {share(2000, train_pps, 2733, eval_pps):.1%}")
-        print(
-            f"projected, whole training split (20360 rows, 2733 dev rows): {share(20360, train_pps, 2733, eval_pps):.1%}"
-        )
+        whole = share(20360, train_pps, 2733, eval_pps)
+        print(f"projected, whole training split (20360 rows, 2733 dev rows): {whole:.1%}")
 
 
 if __name__ == "__main__":

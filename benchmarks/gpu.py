@@ -35,9 +35,9 @@ def plain(data: Path, model_name: str, bf16: bool, args: argparse.Namespace) -> 
 
     from experiments.models import load_cross_encoder, tiny_cross_encoder
 
-    read = lambda split: pd.read_csv(
-        data / f"WikiQA-{split}.tsv", sep="\t", quoting=3, dtype=str, keep_default_na=False
-    )
+    def read(split: str) -> pd.DataFrame:
+        return pd.read_csv(data / f"WikiQA-{split}.tsv", sep="\t", quoting=3, dtype=str, keep_default_na=False)
+
     train, dev = read("train"), read("dev")
     set_seed(args.seed)
     if model_name == "minilm":

@@ -42,9 +42,7 @@ def main() -> None:
     header("Peak resident memory")
     work = scratch()
     data = wikiqa_subset(work / "data", args.train_rows, args.dev_rows)
-    print(
-        f"rows: train {args.train_rows}, dev/test ~{args.dev_rows}; epochs {args.epochs}; MiniLM max_length {args.max_length}"
-    )
+    print(f"rows: train {args.train_rows}, dev/test ~{args.dev_rows}; epochs {args.epochs}; {args.max_length} tokens")
     single = framework_command(data, work, 1, args.epochs, args.max_length)
     rss, wall = peak_tree_rss(single)
     print(f"one run: peak RSS {rss:.0f} MiB ({wall:.0f} s)")

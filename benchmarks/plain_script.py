@@ -24,9 +24,12 @@ data_dir, out_dir, seed, epochs, max_length = (
     int(sys.argv[4]),
     int(sys.argv[5]),
 )
-read = lambda split: pd.read_csv(
-    f"{data_dir}/WikiQA-{split}.tsv", sep="\t", quoting=3, dtype=str, keep_default_na=False
-)
+
+
+def read(split):
+    return pd.read_csv(f"{data_dir}/WikiQA-{split}.tsv", sep="\t", quoting=3, dtype=str, keep_default_na=False)
+
+
 train, dev, test = read("train"), read("dev"), read("test")
 set_seed(seed)
 model = CrossEncoder(str(get_model_path()), num_labels=1, max_length=max_length)

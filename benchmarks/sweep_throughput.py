@@ -59,9 +59,7 @@ def main() -> None:
     slot_s = wall * args.n_jobs / jobs
     print(f"rows: train {args.train_rows}, dev/test ~{args.dev_rows}; epochs {args.epochs}; grid of {jobs} jobs")
     print(f"sweep wall {wall:.0f} s with n_jobs={args.n_jobs}: {jobs / wall * 3600:.0f} jobs/hour")
-    print(
-        f"per job: {slot_s:.0f} s of a worker; MLflow run {sum(run_s) / jobs:.0f} s, trainer.train {sum(train_s) / jobs:.0f} s"
-    )
+    print(f"per job: {slot_s:.0f} s of a worker, run {sum(run_s) / jobs:.0f} s, train() {sum(train_s) / jobs:.0f} s")
     print(f"start-up: imports {import_s:.1f} s (fresh interpreter), MiniLM load {load_s:.1f} s")
     print(f"start-up share of a job (imports + load over worker time per job): {(import_s + load_s) / slot_s:.1%}")
     print(f"outside trainer.train (start-up, data, test scoring, logging): {1 - sum(train_s) / jobs / slot_s:.1%}")
