@@ -23,9 +23,9 @@ from experiments.errors import ConfigurationError
 from experiments.evaluation import THRESHOLD_METRICS, PairClassificationEvaluator, binary_metrics_at
 from experiments.evaluation.metrics import multiclass_metrics
 from experiments.heads.base import Head
-from experiments.sampling import EpochSampler, batch_sampler_factory
+from experiments.sampling import EpochSampler, batch_sampler_factory, pair_lengths
 from experiments.tracking import EpochMetricsLogger, MlflowTracker
-from experiments.training import GuardedCrossEncoderTrainer, training_arguments
+from experiments.training import GuardedCrossEncoderTrainer, timing_metrics, training_arguments
 
 logger = logging.getLogger(__name__)
 
@@ -187,14 +187,21 @@ def _run(cfg: DictConfig, tracker: MlflowTracker) -> dict[str, float]:
 
     checkpoints = Path(cfg.output_dir) / "checkpoints"
     epoch_logger = EpochMetricsLogger(tracker, extra_metrics=sampler.epoch_metrics)
+    trainer_settings: dict[str, Any] = OmegaConf.to_container(cfg.trainer, resolve=True)  # type: ignore[assignment]
+    batching = batch_sampler_factory(
+        sampler,
+        lengths=pair_lengths(data.train[TEXT_A], data.train[TEXT_B], model.tokenizer, model.max_seq_length),
+        group_by_length=trainer_settings.pop("group_by_length"),
+        chunk_batches=trainer_settings.pop("length_chunk_batches"),
+    )
     trainer = GuardedCrossEncoderTrainer(
         model=model,
         args=training_arguments(
             output_dir=str(checkpoints),
             seed=cfg.seed,
             select_metric=cfg.evaluation.select_metric,
-            batch_sampler=batch_sampler_factory(sampler),
-            **OmegaConf.to_container(cfg.trainer, resolve=True),  # type: ignore[arg-type]
+            batch_sampler=batching,
+            **trainer_settings,
         ),
         train_dataset=instantiate(cfg.negatives).train_dataset(data.train),
         loss=loss,
@@ -202,6 +209,7 @@ def _run(cfg: DictConfig, tracker: MlflowTracker) -> dict[str, float]:
         callbacks=[epoch_logger],
     )
     trainer.train()
+    tracker.log_metrics(timing_metrics(trainer.state.log_history, pairs_trained=sum(counts) * cfg.trainer.epochs))
 
     best = select_best_epoch(epoch_logger.history, cfg.evaluation.select_metric)
     best_epoch = int(best["epoch"])

@@ -1,8 +1,8 @@
-"""The trainer's arguments from the ``trainer`` config keys, and a trainer that stops on a non-finite loss."""
+"""The trainer's arguments from the ``trainer`` config keys, a trainer that stops on a non-finite loss, timings."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import torch
@@ -86,3 +86,21 @@ class GuardedCrossEncoderTrainer(CrossEncoderTrainer):
                 f"(epoch {self.state.epoch:.2f}); lower trainer.learning_rate or check the loss settings"
             )
         return result
+
+
+def timing_metrics(log_history: Sequence[Mapping[str, Any]], pairs_trained: int) -> dict[str, float]:
+    """Where the time of ``trainer.train()`` went, from the trainer's ``state.log_history``.
+
+    ``train_runtime_s`` is the whole of ``train()``, per-epoch evaluation included; ``eval_runtime_s`` is
+    the evaluation part and ``eval_share`` its fraction; ``train_pairs_per_second`` counts training pairs
+    (``pairs_trained``, over all epochs) per second of the rest.
+    """
+    train_runtime = sum(float(entry["train_runtime"]) for entry in log_history if "train_runtime" in entry)
+    eval_runtime = sum(float(entry["eval_runtime"]) for entry in log_history if "eval_runtime" in entry)
+    training = train_runtime - eval_runtime
+    return {
+        "train_runtime_s": train_runtime,
+        "eval_runtime_s": eval_runtime,
+        "eval_share": eval_runtime / train_runtime if train_runtime > 0 else float("nan"),
+        "train_pairs_per_second": pairs_trained / training if training > 0 else float("nan"),
+    }

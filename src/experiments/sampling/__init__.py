@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from experiments.sampling.base import EpochSampler
-from experiments.sampling.batching import EpochBatchSampler, batch_sampler_factory
+from experiments.sampling.batching import EpochBatchSampler, batch_sampler_factory, length_grouped_batches, pair_lengths
 from experiments.sampling.none import NoSampling
 
-__all__ = ["EpochBatchSampler", "EpochSampler", "NoSampling", "batch_sampler_factory"]
+__all__ = [
+    "EpochBatchSampler",
+    "EpochSampler",
+    "NoSampling",
+    "batch_sampler_factory",
+    "length_grouped_batches",
+    "pair_lengths",
+]

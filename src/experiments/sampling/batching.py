@@ -4,18 +4,62 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
+import numpy as np
 import torch
 from sentence_transformers.base.sampler import DefaultBatchSampler
 
+from experiments.errors import ConfigurationError
 from experiments.sampling.base import EpochSampler
+
+
+def pair_lengths(
+    texts_a: Sequence[str], texts_b: Sequence[str], tokenizer: Any = None, max_length: int | None = None
+) -> np.ndarray:
+    """Length of every pair for grouping batches: its token count (truncated to ``max_length``) with a
+    ``tokenizer``, else its character count.
+
+    Token counts group far more tightly (on WikiQA at 128 tokens, 3% of a batch is padding against 23%
+    with characters); tokenising the training split once costs seconds.
+    """
+    if tokenizer is None:
+        return np.fromiter((len(a) + len(b) for a, b in zip(texts_a, texts_b, strict=True)), dtype=np.int64)
+    encoded = tokenizer(list(texts_a), list(texts_b), truncation="longest_first", max_length=max_length)
+    return np.array([len(ids) for ids in encoded["input_ids"]], dtype=np.int64)
+
+
+def length_grouped_batches(
+    order: np.ndarray, lengths: np.ndarray, batch_size: int, chunk_batches: int, rng: np.random.Generator
+) -> list[np.ndarray]:
+    """Batches of rows of similar length, in random order.
+
+    ``order`` (already shuffled) is cut into chunks of ``chunk_batches * batch_size`` rows; each chunk is
+    sorted by length and cut into batches, and the batches of all chunks are shuffled. Large random
+    chunks keep batches as random as they can be while padding only to similar lengths (the scheme of
+    transformers' ``LengthGroupedSampler``, written here over the sampler's epoch indices).
+    """
+    chunk = batch_size * chunk_batches
+    batches: list[np.ndarray] = []
+    for start in range(0, len(order), chunk):
+        rows = order[start : start + chunk]
+        rows = rows[np.argsort(-lengths[rows], kind="stable")]
+        batches.extend(rows[i : i + batch_size] for i in range(0, len(rows), batch_size))
+    return [batches[i] for i in rng.permutation(len(batches))]
 
 
 class EpochBatchSampler(DefaultBatchSampler):
     """Batches of the rows an :class:`EpochSampler` picks for the current epoch, shuffled per epoch.
 
-    The trainer calls :meth:`set_epoch` before each epoch; the same seed gives the same batches.
+    With ``lengths`` and ``group_by_length``, rows of similar length share a batch (see
+    :func:`length_grouped_batches`), so less compute goes to padding. The trainer calls
+    :meth:`set_epoch` before each epoch; the same seed gives the same batches.
+
+    Args:
+        lengths: one length per training row (indexed like the sampler's labels), e.g. :func:`pair_lengths`.
+        group_by_length: group rows of similar length into batches.
+        chunk_batches: batches per randomly drawn chunk that is sorted by length.
     """
 
     def __init__(
@@ -24,6 +68,9 @@ class EpochBatchSampler(DefaultBatchSampler):
         batch_size: int,
         drop_last: bool,
         epoch_sampler: EpochSampler,
+        lengths: Sequence[int] | np.ndarray | None = None,
+        group_by_length: bool = False,
+        chunk_batches: int = 64,
         valid_label_columns: list[str] | None = None,
         generator: torch.Generator | None = None,
         seed: int = 0,
@@ -37,24 +84,57 @@ class EpochBatchSampler(DefaultBatchSampler):
             seed=seed,
         )
         self.epoch_sampler = epoch_sampler
+        self.lengths = None if lengths is None else np.asarray(lengths, dtype=np.int64)
+        self.group_by_length = group_by_length
+        self.chunk_batches = chunk_batches
+        if group_by_length and self.lengths is None:
+            raise ValueError("group_by_length=True needs the lengths of the training rows")
 
     def __iter__(self) -> Iterator[list[int]]:
         indices = self.epoch_sampler.epoch_indices(self.epoch)
         order = self.epoch_sampler.rng(1, self.epoch).permutation(indices)
-        stop = len(order) - len(order) % self.batch_size if self.drop_last else len(order)
-        for start in range(0, stop, self.batch_size):
-            yield order[start : start + self.batch_size].tolist()
+        if self.drop_last:
+            order = order[: len(order) - len(order) % self.batch_size]
+        if self.group_by_length and self.lengths is not None:
+            rng = self.epoch_sampler.rng(2, self.epoch)
+            batches = length_grouped_batches(order, self.lengths, self.batch_size, self.chunk_batches, rng)
+        else:
+            batches = [order[start : start + self.batch_size] for start in range(0, len(order), self.batch_size)]
+        for batch in batches:
+            yield batch.tolist()
 
     def __len__(self) -> int:
         rows = len(self.epoch_sampler.epoch_indices(0))
         return rows // self.batch_size if self.drop_last else math.ceil(rows / self.batch_size)
 
 
-def batch_sampler_factory(epoch_sampler: EpochSampler) -> Callable[..., EpochBatchSampler]:
+def batch_sampler_factory(
+    epoch_sampler: EpochSampler,
+    lengths: Sequence[int] | np.ndarray | None = None,
+    group_by_length: bool = False,
+    chunk_batches: int = 64,
+) -> Callable[..., EpochBatchSampler]:
     """The trainer's ``batch_sampler`` argument, resampling the training split every epoch.
 
     The runner gives the trainer no ``eval_dataset`` (dev and test go through the evaluator,
-    which scores every row), so this factory only ever builds the training dataloader.
-    """
+    which scores every row, sorted by length by ``CrossEncoder.predict``), so this factory only
+    ever builds the training dataloader.
 
-    return functools.partial(EpochBatchSampler, epoch_sampler=epoch_sampler)
+    Args:
+        epoch_sampler: picks each epoch's rows.
+        lengths: one length per training row; needed for ``group_by_length``.
+        group_by_length: batch rows of similar length together (less padding, faster steps).
+        chunk_batches: batches per random chunk sorted by length; larger groups more tightly but
+            makes batches less random.
+    """
+    if not isinstance(chunk_batches, int) or chunk_batches < 1:
+        raise ConfigurationError(f"trainer.length_chunk_batches must be a positive integer, got {chunk_batches!r}")
+    if group_by_length and lengths is None:
+        raise ConfigurationError("trainer.group_by_length=true needs the lengths of the training rows")
+    return functools.partial(
+        EpochBatchSampler,
+        epoch_sampler=epoch_sampler,
+        lengths=lengths,
+        group_by_length=group_by_length,
+        chunk_batches=chunk_batches,
+    )

@@ -1,0 +1,19 @@
+"""Timings read from the trainer's log history."""
+
+from __future__ import annotations
+
+import pytest
+
+from experiments.training import timing_metrics
+
+
+def test_timing_metrics_split_training_from_evaluation():
+    history = [
+        {"loss": 0.5, "epoch": 1.0},
+        {"eval_runtime": 2.0, "eval_dev_f1": 0.4, "epoch": 1.0},
+        {"eval_runtime": 3.0, "epoch": 2.0},
+        {"train_runtime": 25.0, "train_samples_per_second": 16.0, "epoch": 2.0},
+    ]
+    assert timing_metrics(history, pairs_trained=400) == pytest.approx(
+        {"train_runtime_s": 25.0, "eval_runtime_s": 5.0, "eval_share": 0.2, "train_pairs_per_second": 20.0}
+    )
