@@ -119,7 +119,7 @@ def test_a_single_pair(label: int, accuracy_threshold: float):
 def test_hand_computed_cuts_with_ties():
     scores = np.array([0.9, 0.8, 0.8, 0.3])
     labels = np.array([1, 1, 0, 0])
-    thresholds, true_pos, false_pos, false_neg, true_neg = confusion_at_cuts(scores, labels)
+    thresholds, true_pos, false_pos, _, _ = confusion_at_cuts(scores, labels)
     assert thresholds.tolist() == pytest.approx([0.9, 0.85, 0.55, np.nextafter(0.3, 0.0)])
     assert true_pos.tolist() == [0, 1, 2, 2]
     assert false_pos.tolist() == [0, 0, 1, 2]

@@ -72,7 +72,8 @@ def metric_threshold_figure(
         ax.plot(curves["threshold"], curves[metric], color=color, label=_label(metric, beta))
         if metric in thresholds:
             ax.axvline(thresholds[metric], color=color, linestyle="--", linewidth=1)
-    ax.set(xlabel="threshold (positive when score > threshold)", ylabel="metric", title=f"Metric vs threshold ({title})")
+    ax.set(xlabel="threshold (positive when score > threshold)", ylabel="metric")
+    ax.set_title(f"Metric vs threshold ({title})")
     ax.legend(loc="best", fontsize="small")
     ax.grid(alpha=0.3)
     return figure
