@@ -22,6 +22,7 @@ from experiments.decision import DecisionRule, save_classifier
 from experiments.errors import ConfigurationError
 from experiments.evaluation import THRESHOLD_METRICS, PairClassificationEvaluator, binary_metrics_at
 from experiments.evaluation.metrics import multiclass_metrics
+from experiments.evaluation.report import FOLDER, evaluation_figures, threshold_table
 from experiments.heads.base import Head
 from experiments.sampling import EpochSampler, batch_sampler_factory, pair_lengths
 from experiments.tracking import EpochMetricsLogger, MlflowTracker
@@ -172,14 +173,18 @@ def _run(cfg: DictConfig, tracker: MlflowTracker) -> dict[str, float]:
     fingerprints = {f"data_fingerprint_{split}": fingerprint(d) for split, d in data.splits().items()}
     tracker.set_tags(fingerprints)
     tracker.log_params(fingerprints)  # params too: the MLflow compare view lists params
-    tracker.log_dict({"label_names": data.label_names}, "data/labels.json")
+    tracker.log_dict(
+        {"label_names": data.label_names, "label_ids": {name: i for i, name in enumerate(data.label_names)}},
+        "data/labels.json",
+    )
+    head: Head = instantiate(cfg.head)
+    head.check_classes(data.num_classes)
 
     sampler: EpochSampler = instantiate(cfg.sampling, random_state=cfg.seed)
     sampler.fit(data.train[LABEL], data.num_classes)
     counts = sampler.epoch_class_counts(0)
     tracker.log_params({"loss_class_counts": counts})
 
-    head: Head = instantiate(cfg.head)
     model = instantiate(cfg.model, num_labels=head.num_labels(data.num_classes))
     loss = instantiate(cfg.loss, model=model, class_counts=counts)
     dev_evaluator = build_evaluator(data, DEV, head, cfg)
@@ -212,9 +217,11 @@ def _run(cfg: DictConfig, tracker: MlflowTracker) -> dict[str, float]:
     tracker.log_metrics(timing_metrics(trainer.state.log_history, pairs_trained=sum(counts) * cfg.trainer.epochs))
 
     best = select_best_epoch(epoch_logger.history, cfg.evaluation.select_metric)
+    if not cfg.trainer.save_checkpoints and best is not epoch_logger.history[-1]:
+        # No checkpoint to restore: the model in hand is the last epoch's, so are its thresholds.
+        logger.warning("trainer.save_checkpoints=false: testing the last epoch, not the best (%d)", best["epoch"])
+        best = epoch_logger.history[-1]
     best_epoch = int(best["epoch"])
-    if not cfg.trainer.save_checkpoints and best_epoch != len(epoch_logger.history):
-        logger.warning("trainer.save_checkpoints=false: testing the last epoch, not the best (%d)", best_epoch)
     summary = {f"best_{key}": value for key, value in best.items() if key.startswith(f"{DEV}_")}
     summary["best_epoch"] = float(best_epoch)
 
@@ -223,6 +230,22 @@ def _run(cfg: DictConfig, tracker: MlflowTracker) -> dict[str, float]:
     test = test_metrics(test_evaluator, test_scores, best, cfg.evaluation.beta, cfg.evaluation.threshold_metric)
     summary.update({f"{TEST}_{key}": value for key, value in test.items()})
     tracker.log_metrics(summary)
+    tracker.log_dict(summary, f"{FOLDER}/summary.json")
+    tracker.log_text(threshold_table(epoch_logger.history).to_csv(index=False), f"{FOLDER}/thresholds_per_epoch.csv")
+    figures = evaluation_figures(
+        head.binary,
+        dev_evaluator.scores_by_epoch[best_epoch],
+        dev_evaluator.labels,
+        test_scores,
+        test_evaluator.labels,
+        data.label_names,
+        best,
+        epoch_logger.history,
+        cfg.evaluation.threshold_metric,
+        cfg.evaluation.beta,
+    )
+    for artifact_file, figure in figures.items():
+        tracker.log_figure(figure, artifact_file)
 
     threshold_metric = cfg.evaluation.threshold_metric if head.binary else None
     rule = DecisionRule(

@@ -22,7 +22,9 @@ class PairClassificationEvaluator(BaseEvaluator):
     :mod:`experiments.evaluation.thresholds`), precision and recall, average precision, ROC AUC and
     balanced accuracy; multiclass heads get accuracy, macro / weighted F1, balanced accuracy, MCC and
     per-class scores. With ``groups`` (one query id per pair) it adds MAP, MRR and nDCG@10.
-    The scores of the last call stay in :attr:`last_scores` for plots and test-time thresholds.
+    The scores of every call are kept in :attr:`scores_by_epoch` (keyed by the rounded epoch the
+    trainer passes; -1 outside training), so the best epoch's dev scores are at hand for plots
+    without scoring dev again; :attr:`last_scores` holds the latest.
 
     Args:
         pairs: (text_a, text_b) pairs.
@@ -63,13 +65,20 @@ class PairClassificationEvaluator(BaseEvaluator):
         self.threshold_metric = threshold_metric
         self.batch_size = batch_size
         self.groups = list(groups) if groups is not None else None
-        self.last_scores: np.ndarray | None = None
+        self.scores_by_epoch: dict[int, np.ndarray] = {}
+
+    @property
+    def last_scores(self) -> np.ndarray | None:
+        """The scores of the latest call, or None before the first."""
+        return next(reversed(self.scores_by_epoch.values()), None)
 
     def __call__(
         self, model: CrossEncoder, output_path: str | None = None, epoch: float = -1, steps: int = -1
     ) -> dict[str, float]:
         scores = self.head.scores(model, self.pairs, self.batch_size)
-        self.last_scores = scores
+        key = round(epoch)
+        self.scores_by_epoch.pop(key, None)  # re-insert so the latest call stays last
+        self.scores_by_epoch[key] = scores
         metrics = self.compute_metrics(scores)
         logger.info("%s after epoch %s: %s", self.name, epoch, {k: round(v, 4) for k, v in metrics.items()})
         return self.prefix_name_to_metrics(metrics, self.name)

@@ -5,8 +5,11 @@ scikit-learn has no threshold search for accuracy, F-beta or MCC, and sentence-t
 sort once, count true / false positives at every cut between distinct scores with cumulative
 sums, and evaluate every metric on all cuts as arrays. A pair is predicted positive when its
 score is strictly greater than the threshold. The candidate thresholds are the midpoints between
-distinct neighbouring scores (as in sentence-transformers) plus the highest score, which predicts
-no pair positive. Among equally good cuts the highest threshold wins.
+distinct neighbouring scores (as in sentence-transformers), the highest score, which predicts no
+pair positive, and the float just below the lowest score, which predicts every pair positive.
+A midpoint that rounds onto the upper score (neighbouring floats) is replaced by the lower score,
+so every threshold splits the scores exactly where its counts say. Among equally good cuts the
+highest threshold wins.
 """
 
 from __future__ import annotations
@@ -38,11 +41,16 @@ def _safe_divide(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
 def confusion_at_cuts(scores: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, ...]:
     """Thresholds (descending) and TP, FP, FN, TN counts at each, for every candidate cut."""
     scores = np.asarray(scores, dtype=np.float64).reshape(-1)
-    labels = np.asarray(labels).reshape(-1).astype(bool)
+    labels = np.asarray(labels).reshape(-1)
     if scores.shape != labels.shape:
         raise ValueError(f"{len(scores)} scores but {len(labels)} labels")
     if len(scores) == 0:
         raise ValueError("no scores to threshold")
+    if not np.isfinite(scores).all():
+        raise ValueError(f"{int((~np.isfinite(scores)).sum())} of {len(scores)} scores are NaN or infinite")
+    if not np.isin(labels, (0, 1)).all():
+        raise ValueError(f"binary labels must be 0 or 1, got {np.unique(labels).tolist()}")
+    labels = labels.astype(bool)
     order = np.argsort(-scores, kind="stable")
     sorted_scores, sorted_labels = scores[order], labels[order]
     # Last index of every run of equal scores: the cuts fall between distinct scores.
@@ -50,9 +58,10 @@ def confusion_at_cuts(scores: np.ndarray, labels: np.ndarray) -> tuple[np.ndarra
     true_pos = np.r_[0, np.cumsum(sorted_labels)[ends]]
     false_pos = np.r_[0, (ends + 1) - true_pos[1:]]
     distinct = sorted_scores[ends]
-    thresholds = np.r_[distinct[0], (distinct[:-1] + distinct[1:]) / 2]
-    # Drop the last cut (every pair positive): it has no midpoint.
-    true_pos, false_pos = true_pos[:-1], false_pos[:-1]
+    upper, lower = distinct[:-1], distinct[1:]
+    midpoints = upper / 2 + lower / 2
+    midpoints = np.where(midpoints < upper, midpoints, lower)
+    thresholds = np.r_[distinct[0], midpoints, np.nextafter(distinct[-1], -np.inf)]
     positives, negatives = int(labels.sum()), int((~labels).sum())
     return thresholds, true_pos, false_pos, positives - true_pos, negatives - false_pos
 

@@ -15,11 +15,19 @@ class Head(ABC):
     """A classification head for ``num_classes`` classes.
 
     ``scores`` returns the positive-class probability, shape (n,), for binary heads, and class
-    probabilities, shape (n, C), for multiclass heads.
+    probabilities, shape (n, C), for multiclass heads. ``select_metric`` is the dev metric that picks
+    the best epoch by default (``evaluation.select_metric`` refers to it unless set).
+
+    Args:
+        select_metric: e.g. ``dev_f1``; None takes the head's ``default_select_metric``.
     """
 
     name: str
     binary: bool
+    default_select_metric: str
+
+    def __init__(self, select_metric: str | None = None) -> None:
+        self.select_metric = select_metric or self.default_select_metric
 
     def num_labels(self, num_classes: int) -> int:
         """The CrossEncoder's ``num_labels`` for data with ``num_classes`` classes (checked)."""

@@ -16,6 +16,7 @@ class BinarySoftmaxHead(Head):
 
     name = "binary_softmax"
     binary = True
+    default_select_metric = "dev_f1"
 
     def _num_labels(self, num_classes: int) -> int:
         return 2

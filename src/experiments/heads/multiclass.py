@@ -16,6 +16,7 @@ class MulticlassHead(Head):
 
     name = "multiclass"
     binary = False
+    default_select_metric = "dev_f1_macro"
 
     def _num_labels(self, num_classes: int) -> int:
         return num_classes

@@ -1,0 +1,124 @@
+"""Evaluation pictures: pure functions from scores, labels or the per-epoch history to matplotlib Figures.
+
+Figures are built with :class:`matplotlib.figure.Figure` directly (no pyplot state, no GUI backend),
+so they can be made in worker processes and logged with ``MlflowClient.log_figure``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+from matplotlib.figure import Figure
+from sklearn.metrics import ConfusionMatrixDisplay, average_precision_score, precision_recall_curve
+
+from experiments.evaluation.thresholds import THRESHOLD_METRICS, metric_curves
+
+METRIC_LABELS = {"accuracy": "accuracy", "f1": "F1", "fbeta": "F-beta", "mcc": "MCC"}
+COLORS = {"accuracy": "tab:blue", "f1": "tab:orange", "fbeta": "tab:green", "mcc": "tab:red"}
+
+
+def _label(metric: str, beta: float | None = None) -> str:
+    return f"F{beta:g}" if metric == "fbeta" and beta is not None else METRIC_LABELS.get(metric, metric)
+
+
+def precision_recall_figure(
+    scores: np.ndarray,
+    labels: np.ndarray,
+    thresholds: Mapping[str, float],
+    beta: float | None = None,
+    title: str = "dev",
+) -> Figure:
+    """The precision-recall curve, with the operating point of each chosen threshold marked."""
+    scores, labels = np.asarray(scores, dtype=np.float64), np.asarray(labels).astype(int)
+    precision, recall, _ = precision_recall_curve(labels, scores)
+    figure = Figure(figsize=(6, 5), layout="constrained")
+    ax = figure.add_subplot()
+    ap = average_precision_score(labels, scores) if 0 < labels.sum() < len(labels) else float("nan")
+    ax.step(recall, precision, where="post", color="tab:gray", label=f"PR curve (AP = {ap:.3f})")
+    ax.axhline(labels.mean(), color="tab:gray", linestyle=":", linewidth=1, label=f"base rate {labels.mean():.3f}")
+    for metric, threshold in thresholds.items():
+        predicted = scores > threshold
+        true_pos = int(np.sum(predicted & (labels == 1)))
+        point_precision = true_pos / max(int(predicted.sum()), 1)
+        point_recall = true_pos / max(int(labels.sum()), 1)
+        ax.plot(
+            point_recall,
+            point_precision,
+            marker="o",
+            linestyle="none",
+            color=COLORS.get(metric),
+            label=f"best {_label(metric, beta)}: t = {threshold:.3g}",
+        )
+    ax.set(xlabel="recall", ylabel="precision", xlim=(0, 1.02), ylim=(0, 1.02), title=f"Precision-recall ({title})")
+    ax.legend(loc="best", fontsize="small")
+    ax.grid(alpha=0.3)
+    return figure
+
+
+def metric_threshold_figure(
+    scores: np.ndarray,
+    labels: np.ndarray,
+    thresholds: Mapping[str, float],
+    beta: float = 1.0,
+    title: str = "dev",
+) -> Figure:
+    """Accuracy, F1, F-beta and MCC against the threshold, the chosen threshold of each as a dashed line."""
+    curves = metric_curves(scores, labels, beta)
+    figure = Figure(figsize=(7, 5), layout="constrained")
+    ax = figure.add_subplot()
+    for metric in THRESHOLD_METRICS:
+        color = COLORS[metric]
+        ax.plot(curves["threshold"], curves[metric], color=color, label=_label(metric, beta))
+        if metric in thresholds:
+            ax.axvline(thresholds[metric], color=color, linestyle="--", linewidth=1)
+    ax.set(xlabel="threshold (positive when score > threshold)", ylabel="metric")
+    ax.set_title(f"Metric vs threshold ({title})")
+    ax.legend(loc="best", fontsize="small")
+    ax.grid(alpha=0.3)
+    return figure
+
+
+def confusion_matrix_figure(
+    labels: np.ndarray, predictions: np.ndarray, label_names: Sequence[str], title: str = "test"
+) -> Figure:
+    """The confusion matrix (rows true, columns predicted), counts in the cells."""
+    figure = Figure(figsize=(1.2 * len(label_names) + 3, 1.2 * len(label_names) + 2.5), layout="constrained")
+    ax = figure.add_subplot()
+    ConfusionMatrixDisplay.from_predictions(
+        np.asarray(labels).astype(int),
+        np.asarray(predictions).astype(int),
+        labels=list(range(len(label_names))),
+        display_labels=list(label_names),
+        ax=ax,
+        colorbar=False,
+        cmap="Blues",
+    )
+    ax.set_title(f"Confusion matrix ({title})")
+    return figure
+
+
+def threshold_history_figure(
+    history: Sequence[Mapping[str, float]],
+    best_epoch: int | None = None,
+    prefix: str = "dev",
+    beta: float | None = None,
+) -> Figure:
+    """Per-epoch thresholds (top) and the metric each reaches (bottom); the best epoch as a vertical line."""
+    epochs = [int(record["epoch"]) for record in history]
+    figure = Figure(figsize=(7, 6), layout="constrained")
+    top, bottom = figure.subplots(2, 1, sharex=True)
+    for metric in THRESHOLD_METRICS:
+        color, label = COLORS[metric], _label(metric, beta)
+        for ax, key in ((top, f"{prefix}_{metric}_threshold"), (bottom, f"{prefix}_{metric}")):
+            values = [record.get(key, np.nan) for record in history]
+            ax.plot(epochs, values, marker="o", color=color, label=label)
+    for ax in (top, bottom):
+        if best_epoch is not None:
+            ax.axvline(best_epoch, color="black", linestyle=":", linewidth=1, label=f"best epoch {best_epoch}")
+        ax.grid(alpha=0.3)
+    top.set(ylabel="threshold", title=f"Best thresholds per epoch ({prefix})")
+    bottom.set(xlabel="epoch", ylabel="metric at its threshold")
+    bottom.set_xticks(epochs)
+    top.legend(loc="best", fontsize="small")
+    return figure

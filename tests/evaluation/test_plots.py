@@ -1,0 +1,101 @@
+"""The evaluation figures and the per-epoch threshold table, from arrays and a hand-made history."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+
+from experiments.evaluation.plots import (
+    confusion_matrix_figure,
+    metric_threshold_figure,
+    precision_recall_figure,
+    threshold_history_figure,
+)
+from experiments.evaluation.report import evaluation_figures, threshold_table
+
+SCORES = np.array([0.9, 0.8, 0.8, 0.3, 0.2, 0.1])
+LABELS = np.array([1, 1, 0, 0, 1, 0])
+HISTORY = [
+    {
+        "epoch": 1.0,
+        "dev_f1": 0.5,
+        "dev_f1_threshold": 0.4,
+        "dev_accuracy": 0.6,
+        "dev_accuracy_threshold": 0.7,
+        "dev_fbeta": 0.5,
+        "dev_fbeta_threshold": 0.4,
+        "dev_mcc": 0.1,
+        "dev_mcc_threshold": 0.5,
+        "train_loss": 0.7,
+    },
+    {
+        "epoch": 2.0,
+        "dev_f1": 0.8,
+        "dev_f1_threshold": 0.55,
+        "dev_accuracy": 0.75,
+        "dev_accuracy_threshold": 0.85,
+        "dev_fbeta": 0.8,
+        "dev_fbeta_threshold": 0.55,
+        "dev_mcc": 0.5,
+        "dev_mcc_threshold": 0.55,
+        "train_loss": 0.5,
+    },
+]
+THRESHOLDS = {"accuracy": 0.85, "f1": 0.55, "fbeta": 0.55, "mcc": 0.55}
+
+
+def test_precision_recall_marks_each_chosen_threshold():
+    figure = precision_recall_figure(SCORES, LABELS, THRESHOLDS, beta=2.0)
+    (ax,) = figure.axes
+    points = {line.get_label(): (line.get_xdata()[0], line.get_ydata()[0]) for line in ax.lines[2:]}
+    assert points["best F1: t = 0.55"] == pytest.approx((2 / 3, 2 / 3))  # 2 of 3 predicted are positive
+    assert points["best accuracy: t = 0.85"] == pytest.approx((1 / 3, 1.0))
+    assert "best F2: t = 0.55" in points
+
+
+def test_metric_threshold_curves_and_marks():
+    figure = metric_threshold_figure(SCORES, LABELS, THRESHOLDS, beta=0.5)
+    (ax,) = figure.axes
+    labels = [line.get_label() for line in ax.lines if not line.get_label().startswith("_")]
+    assert labels == ["accuracy", "F1", "F0.5", "MCC"]
+    assert sorted(line.get_xdata()[0] for line in ax.lines if line.get_linestyle() == "--") == [0.55, 0.55, 0.55, 0.85]
+
+
+def test_confusion_matrix_counts():
+    figure = confusion_matrix_figure(np.array([0, 1, 2, 2]), np.array([0, 2, 2, 2]), ["a", "b", "c"])
+    texts = [text.get_text() for text in figure.axes[0].texts]
+    assert texts == ["1", "0", "0", "0", "0", "1", "0", "0", "2"]
+
+
+def test_threshold_history_plots_every_epoch():
+    figure = threshold_history_figure(HISTORY, best_epoch=2)
+    top, bottom = figure.axes
+    f1 = next(line for line in top.lines if line.get_label() == "F1")
+    assert list(f1.get_xdata()) == [1, 2] and list(f1.get_ydata()) == [0.4, 0.55]
+    assert any(line.get_label() == "best epoch 2" for line in bottom.lines)
+
+
+def test_threshold_table_has_one_row_per_epoch():
+    table = threshold_table(HISTORY)
+    assert table.columns.tolist()[:3] == ["epoch", "dev_accuracy", "dev_accuracy_threshold"]
+    assert "train_loss" not in table.columns
+    assert table["epoch"].tolist() == [1, 2]
+    assert table["dev_f1_threshold"].tolist() == [0.4, 0.55]
+
+
+def test_figures_by_head_kind():
+    best = HISTORY[1]
+    binary = evaluation_figures(True, SCORES, LABELS, SCORES, LABELS, ["0", "1"], best, HISTORY, "f1")
+    assert sorted(binary) == [
+        "evaluation/dev_metric_vs_threshold.png",
+        "evaluation/dev_precision_recall.png",
+        "evaluation/test_confusion_matrix.png",
+        "evaluation/thresholds_per_epoch.png",
+    ]
+    probabilities = np.eye(3)[[0, 1, 2, 1]]
+    multiclass = evaluation_figures(
+        False, probabilities, [0, 1, 2, 2], probabilities, [0, 1, 2, 2], "abc", best, [], "f1"
+    )
+    assert sorted(multiclass) == ["evaluation/dev_confusion_matrix.png", "evaluation/test_confusion_matrix.png"]
+    assert all(isinstance(figure, Figure) for figure in {**binary, **multiclass}.values())

@@ -1,0 +1,62 @@
+"""Each head trains and evaluates through the runner with the tiny model; wrong class counts stop at start-up."""
+
+from __future__ import annotations
+
+import pytest
+from mlflow.tracking import MlflowClient
+
+from experiments.decision import PairClassifier
+from experiments.errors import ConfigurationError
+from experiments.heads import BinarySigmoidHead, BinarySoftmaxHead, MulticlassHead
+from experiments.runner import train
+from tests.factories import use_nli_sample
+
+TINY = ("experiment=smoke", "trainer.epochs=1")
+
+
+@pytest.mark.parametrize(
+    ("head", "binary", "num_labels", "dev_metrics"),
+    [
+        ("binary_sigmoid", True, 1, ("dev_f1", "dev_f1_threshold", "dev_mcc_threshold", "dev_average_precision")),
+        ("binary_softmax", True, 2, ("dev_f1", "dev_fbeta_threshold", "dev_accuracy_threshold", "dev_roc_auc")),
+        ("multiclass", False, 3, ("dev_f1_macro", "dev_f1_weighted", "dev_mcc", "dev_recall_neutral")),
+    ],
+)
+def test_each_head_trains_and_evaluates(compose_config, tracking_uri, tmp_path, head, binary, num_labels, dev_metrics):
+    cfg = use_nli_sample(compose_config(*TINY, f"head={head}"), binary=binary, rows_per_split=24)
+    summary = train(cfg)
+    client = MlflowClient(tracking_uri)
+    (run,) = client.search_runs([client.get_experiment_by_name("crossencoder-imbalance").experiment_id])
+    assert run.info.status == "FINISHED"
+    for key in dev_metrics:
+        assert [m.step for m in client.get_metric_history(run.info.run_id, key)] == [1], key
+    assert summary["best_epoch"] == 1.0
+    classifier = PairClassifier.load(tmp_path / "run" / "model")
+    assert classifier.model.num_labels == num_labels
+    predicted = classifier.predict([("A man plays a guitar.", "A person makes music.")])
+    assert predicted[0] in classifier.rule.label_names
+
+
+def test_multiclass_head_refuses_two_classes(compose_config):
+    cfg = use_nli_sample(compose_config(*TINY, "head=multiclass"), binary=True)
+    with pytest.raises(
+        ConfigurationError,
+        match=r"head=multiclass needs 3 or more classes, but the data has 2; "
+        r"use head=binary_sigmoid or head=binary_softmax",
+    ):
+        train(cfg)
+
+
+@pytest.mark.parametrize("head", ["binary_sigmoid", "binary_softmax"])
+def test_binary_heads_refuse_three_classes(compose_config, head):
+    cfg = use_nli_sample(compose_config(*TINY, f"head={head}"))
+    with pytest.raises(
+        ConfigurationError, match=rf"head={head} needs exactly 2 classes, but the data has 3; use head=multiclass"
+    ):
+        train(cfg)
+
+
+def test_num_labels_per_head():
+    assert BinarySigmoidHead().num_labels(2) == 1
+    assert BinarySoftmaxHead().num_labels(2) == 2
+    assert MulticlassHead().num_labels(5) == 5
