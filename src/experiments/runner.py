@@ -23,7 +23,8 @@ from experiments.errors import ConfigurationError
 from experiments.evaluation import THRESHOLD_METRICS, PairClassificationEvaluator, binary_metrics_at
 from experiments.evaluation.metrics import multiclass_metrics
 from experiments.heads.base import Head
-from experiments.sampling import EpochSampler, batch_sampler_factory
+from experiments.negatives import NegativesMode
+from experiments.sampling import EpochSampler
 from experiments.tracking import EpochMetricsLogger, MlflowTracker
 from experiments.training import GuardedCrossEncoderTrainer, training_arguments
 
@@ -122,7 +123,9 @@ def check_select_metric(evaluator: PairClassificationEvaluator, select_metric: s
         probe = np.full((len(evaluator.labels), len(evaluator.label_names)), 1.0 / len(evaluator.label_names))
     available = sorted(f"{DEV}_{key}" for key in evaluator.compute_metrics(probe))
     if select_metric not in available:
-        raise ConfigurationError(f"evaluation.select_metric={select_metric!r} is not computed; choose one of {available}")
+        raise ConfigurationError(
+            f"evaluation.select_metric={select_metric!r} is not computed; choose one of {available}"
+        )
 
 
 def check_run_config(cfg: DictConfig) -> None:
@@ -162,20 +165,20 @@ def train(cfg: DictConfig) -> dict[str, float]:
 
 
 def _run(cfg: DictConfig, tracker: MlflowTracker) -> dict[str, float]:
-    data: PairSplits = instantiate(cfg.data, seed=cfg.seed)
-    data = instantiate(cfg.negatives).prepare(data)
+    negatives: NegativesMode = instantiate(cfg.negatives)
+    data: PairSplits = negatives.prepare(instantiate(cfg.data, seed=cfg.seed))
     tracker.log_metrics(data_summary(data))
     tracker.set_tags({f"data_fingerprint_{split}": fingerprint(d) for split, d in data.splits().items()})
     tracker.log_dict({"label_names": data.label_names}, "data/labels.json")
 
-    sampler: EpochSampler = instantiate(cfg.sampling, random_state=cfg.seed)
+    sampler: EpochSampler = negatives.epoch_sampler(instantiate(cfg.sampling, random_state=cfg.seed), data.train)
     sampler.fit(data.train[LABEL], data.num_classes)
     counts = sampler.epoch_class_counts(0)
     tracker.log_params({"loss_class_counts": counts})
 
     head: Head = instantiate(cfg.head)
     model = instantiate(cfg.model, num_labels=head.num_labels(data.num_classes))
-    loss = instantiate(cfg.loss, model=model, class_counts=counts)
+    loss = negatives.check_loss(instantiate(cfg.loss, model=model, class_counts=counts))
     dev_evaluator = build_evaluator(data, DEV, head, cfg)
     check_select_metric(dev_evaluator, cfg.evaluation.select_metric)
 
@@ -187,14 +190,15 @@ def _run(cfg: DictConfig, tracker: MlflowTracker) -> dict[str, float]:
             output_dir=str(checkpoints),
             seed=cfg.seed,
             select_metric=cfg.evaluation.select_metric,
-            batch_sampler=batch_sampler_factory(sampler),
+            batch_sampler=negatives.batch_sampler(sampler),
             **OmegaConf.to_container(cfg.trainer, resolve=True),  # type: ignore[arg-type]
         ),
-        train_dataset=instantiate(cfg.negatives).train_dataset(data.train),
+        train_dataset=negatives.train_dataset(data.train),
         loss=loss,
         evaluator=dev_evaluator,
         callbacks=[epoch_logger],
     )
+    tracker.log_metrics(negatives.stats)
     trainer.train()
 
     best = select_best_epoch(epoch_logger.history, cfg.evaluation.select_metric)
