@@ -48,7 +48,7 @@ def main() -> None:
     from experiments.runner import train
     from experiments.train import config_dir
 
-    print("command:", "python", " ".join(sys.argv))
+    print("command:", "python", " ".join(sys.argv), flush=True)
     common = [
         f"model={args.model}",
         f"model.max_length={args.max_length}",

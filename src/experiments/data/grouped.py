@@ -198,6 +198,7 @@ def grouped_splits(
     max_train_groups: int | None = None,
     seed: int = 0,
     sources: dict[str, str] | None = None,
+    max_train_rows: int | None = None,
 ) -> GroupedSplits:
     """:class:`GroupedSplits` from in-memory ``datasets.Dataset`` objects keyed train / dev / test.
 
@@ -217,7 +218,7 @@ def grouped_splits(
         split: normalise_grouped(datasets[split], split, sources.get(split, name), **columns) for split in SPLITS
     }
     rows_read = {split: len(datasets[split]) for split in SPLITS}
-    train = subset_groups(normalised["train"], max_train_groups, seed)
+    train = subset_groups(normalised["train"], max_train_groups, seed, max_train_rows)
     logger.info("%s: grouped rows read %s, training on %d anchors", name, rows_read, len(train))
     return GroupedSplits(name, train, normalised["dev"], normalised["test"], rows_read=rows_read)
 
@@ -231,6 +232,7 @@ def load_grouped(
     negative_column: str = NEGATIVE,
     group_column: str | None = None,
     max_train_groups: int | None = None,
+    max_train_rows: int | None = None,
     seed: int = 0,
 ) -> GroupedSplits:
     """Grouped data from JSON lines or Parquet files, one file per split.
@@ -242,6 +244,7 @@ def load_grouped(
         negative_column: the column holding the list of negative texts.
         group_column: a column with a unique id per row; None numbers the rows.
         max_train_groups: keep at most this many training anchors (seeded), for quick runs.
+        max_train_rows: and at most this many training (anchor, candidate) pairs, whole anchors only.
         seed: seed of that subset.
     """
     paths = {"train": train, "dev": dev, "test": test}
@@ -256,4 +259,5 @@ def load_grouped(
         max_train_groups,
         seed,
         sources=paths,
+        max_train_rows=max_train_rows,
     )
