@@ -27,7 +27,7 @@ def grouped_files(tmp_path: Path) -> list[str]:
     return [f"data.{split}={tmp_path / f'{split}.jsonl'}" for split in ("train", "dev", "test")]
 
 
-def only_run(tracking_uri: str):
+def only_run(tracking_uri: str) -> tuple[MlflowClient, Run]:
     client = MlflowClient(tracking_uri)
     experiment = client.get_experiment_by_name("crossencoder-imbalance")
     (run,) = client.search_runs([experiment.experiment_id])
