@@ -24,7 +24,8 @@ from experiments.evaluation import THRESHOLD_METRICS, PairClassificationEvaluato
 from experiments.evaluation.metrics import multiclass_metrics
 from experiments.evaluation.report import FOLDER, evaluation_figures, threshold_table
 from experiments.heads.base import Head
-from experiments.sampling import EpochSampler, batch_sampler_factory, pair_lengths
+from experiments.negatives import NegativesMode
+from experiments.sampling import EpochSampler, pair_lengths
 from experiments.tracking import EpochMetricsLogger, MlflowTracker
 from experiments.training import GuardedCrossEncoderTrainer, timing_metrics, training_arguments
 
@@ -167,8 +168,8 @@ def train(cfg: DictConfig) -> dict[str, float]:
 
 
 def _run(cfg: DictConfig, tracker: MlflowTracker) -> dict[str, float]:
-    data: PairSplits = instantiate(cfg.data, seed=cfg.seed)
-    data = instantiate(cfg.negatives).prepare(data)
+    negatives: NegativesMode = instantiate(cfg.negatives)
+    data: PairSplits = negatives.prepare(instantiate(cfg.data, seed=cfg.seed))
     tracker.log_metrics(data_summary(data))
     fingerprints = {f"data_fingerprint_{split}": fingerprint(d) for split, d in data.splits().items()}
     tracker.set_tags(fingerprints)
@@ -180,23 +181,26 @@ def _run(cfg: DictConfig, tracker: MlflowTracker) -> dict[str, float]:
     head: Head = instantiate(cfg.head)
     head.check_classes(data.num_classes)
 
-    sampler: EpochSampler = instantiate(cfg.sampling, random_state=cfg.seed)
+    sampler: EpochSampler = negatives.epoch_sampler(instantiate(cfg.sampling, random_state=cfg.seed), data.train)
     sampler.fit(data.train[LABEL], data.num_classes)
     counts = sampler.epoch_class_counts(0)
     tracker.log_params({"loss_class_counts": counts})
 
     model = instantiate(cfg.model, num_labels=head.num_labels(data.num_classes))
-    loss = instantiate(cfg.loss, model=model, class_counts=counts)
+    loss = negatives.check_loss(instantiate(cfg.loss, model=model, class_counts=counts))
     dev_evaluator = build_evaluator(data, DEV, head, cfg)
     check_select_metric(dev_evaluator, cfg.evaluation.select_metric)
 
     checkpoints = Path(cfg.output_dir) / "checkpoints"
     epoch_logger = EpochMetricsLogger(tracker, extra_metrics=sampler.epoch_metrics)
     trainer_settings: dict[str, Any] = OmegaConf.to_container(cfg.trainer, resolve=True)  # type: ignore[assignment]
-    batching = batch_sampler_factory(
+    group_by_length = trainer_settings.pop("group_by_length")
+    batching = negatives.batch_sampler(
         sampler,
-        lengths=pair_lengths(data.train[TEXT_A], data.train[TEXT_B], model.tokenizer, model.max_seq_length),
-        group_by_length=trainer_settings.pop("group_by_length"),
+        lengths=pair_lengths(data.train[TEXT_A], data.train[TEXT_B], model.tokenizer, model.max_seq_length)
+        if group_by_length
+        else None,
+        group_by_length=group_by_length,
         chunk_batches=trainer_settings.pop("length_chunk_batches"),
     )
     trainer = GuardedCrossEncoderTrainer(
@@ -208,11 +212,12 @@ def _run(cfg: DictConfig, tracker: MlflowTracker) -> dict[str, float]:
             batch_sampler=batching,
             **trainer_settings,
         ),
-        train_dataset=instantiate(cfg.negatives).train_dataset(data.train),
+        train_dataset=negatives.train_dataset(data.train),
         loss=loss,
         evaluator=dev_evaluator,
         callbacks=[epoch_logger],
     )
+    tracker.log_metrics(negatives.stats)
     trainer.train()
     tracker.log_metrics(timing_metrics(trainer.state.log_history, pairs_trained=sum(counts) * cfg.trainer.epochs))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datasets import Dataset
 
+from experiments.data.grouped import GroupedSplits
 from experiments.data.splits import PAIR_COLUMNS, PairSplits
 from experiments.errors import ConfigurationError
 from experiments.negatives.base import NegativesMode
@@ -14,7 +15,7 @@ class NoNegatives(NegativesMode):
 
     name = "none"
 
-    def prepare(self, data: PairSplits) -> PairSplits:
+    def prepare(self, data: PairSplits | GroupedSplits) -> PairSplits:
         for split, dataset in data.splits().items():
             missing = [column for column in PAIR_COLUMNS if column not in dataset.column_names]
             if missing:
