@@ -12,6 +12,7 @@ from hydra.core.global_hydra import GlobalHydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, open_dict
 
+from experiments.config import register_configs
 from experiments.train import config_dir
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -37,6 +38,7 @@ def compose_config(tmp_path: Path, tracking_uri: str) -> Iterator[ComposeFn]:
 
     def compose_fn(*overrides: str) -> DictConfig:
         GlobalHydra.instance().clear()
+        register_configs()
         with initialize_config_dir(config_dir=config_dir(), version_base="1.3"):
             cfg = compose("train", overrides=list(overrides), return_hydra_config=True)
         HydraConfig.instance().set_config(cfg)
