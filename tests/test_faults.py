@@ -29,8 +29,14 @@ def runs(tracking_uri: str) -> list:
 
 def start_job(run_dir: Path, tracking_uri: str, overrides: tuple[str, ...]) -> subprocess.Popen:
     """``python -m experiments.train`` in a child process, as a user would start it."""
-    command = [sys.executable, "-m", "experiments.train", *overrides, f"hydra.run.dir={run_dir}",
-               f"tracking.tracking_uri={tracking_uri}"]
+    command = [
+        sys.executable,
+        "-m",
+        "experiments.train",
+        *overrides,
+        f"hydra.run.dir={run_dir}",
+        f"tracking.tracking_uri={tracking_uri}",
+    ]
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
     return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 

@@ -125,7 +125,9 @@ def check_select_metric(evaluator: PairClassificationEvaluator, select_metric: s
         probe = np.full((len(evaluator.labels), len(evaluator.label_names)), 1.0 / len(evaluator.label_names))
     available = sorted(f"{DEV}_{key}" for key in evaluator.compute_metrics(probe))
     if select_metric not in available:
-        raise ConfigurationError(f"evaluation.select_metric={select_metric!r} is not computed; choose one of {available}")
+        raise ConfigurationError(
+            f"evaluation.select_metric={select_metric!r} is not computed; choose one of {available}"
+        )
 
 
 def check_run_config(cfg: DictConfig) -> None:

@@ -12,13 +12,13 @@ from mlflow.tracking import MlflowClient
 from omegaconf import OmegaConf
 
 from experiments.config import check_config, register_configs
-from experiments.config.schema import EvaluationConfig, RunConfig, TrainerConfig, TrackingConfig
+from experiments.config.schema import EvaluationConfig, RunConfig, TrackingConfig, TrainerConfig
 from experiments.errors import ConfigurationError
 from experiments.runner import check_run_config, train
 from experiments.train import config_dir
 
 
-def compose_only(*overrides: str, searchpath: Path | None = None):  # noqa: ANN201
+def compose_only(*overrides: str, searchpath: Path | None = None):
     GlobalHydra.instance().clear()
     register_configs()
     extra = [f"hydra.searchpath=[file://{searchpath}]"] if searchpath else []
@@ -46,13 +46,13 @@ def test_the_defaults_are_typed_and_pass_the_checks(model: str):
 
 
 def test_a_value_of_the_wrong_type_fails_at_compose():
-    with pytest.raises(ConfigCompositionException, match="Error merging override trainer.epochs=two") as error:
+    with pytest.raises(ConfigCompositionException, match=r"Error merging override trainer.epochs=two") as error:
         compose_only("trainer.epochs=two")
     assert "Value 'two' of type 'str' could not be converted to Integer" in str(error.value.__cause__)
 
 
 def test_a_misspelt_key_on_the_command_line_fails_at_compose():
-    with pytest.raises(ConfigCompositionException, match="Could not override 'trainer.epoch'"):
+    with pytest.raises(ConfigCompositionException, match=r"Could not override 'trainer.epoch'"):
         compose_only("trainer.epoch=3")
 
 
@@ -99,7 +99,7 @@ def test_values_out_of_range_fail_naming_the_key(override: str, message: str):
 
 
 def test_a_bad_value_fails_before_an_mlflow_run_exists(compose_config, tracking_uri: str):
-    with pytest.raises(ConfigurationError, match="trainer.epochs must be a positive integer, got 0"):
+    with pytest.raises(ConfigurationError, match=r"trainer.epochs must be a positive integer, got 0"):
         train(compose_config("experiment=smoke", "trainer.epochs=0"))
     assert MlflowClient(tracking_uri).get_experiment_by_name("crossencoder-imbalance") is None
 

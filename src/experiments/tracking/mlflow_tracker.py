@@ -141,8 +141,12 @@ class MlflowTracker:
             text = _param_value(value)
             if key in self._logged_params:
                 if self._logged_params[key] != text:
-                    logger.warning("param %s=%s differs from the logged %s; kept the logged value",
-                                   key, text, self._logged_params[key])
+                    logger.warning(
+                        "param %s=%s differs from the logged %s; kept the logged value",
+                        key,
+                        text,
+                        self._logged_params[key],
+                    )
                 continue
             entries.append(Param(key, text))
             self._logged_params[key] = text
