@@ -12,6 +12,7 @@ from hydra.core.global_hydra import GlobalHydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, open_dict
 
+from experiments.config import register_configs
 from experiments.train import config_dir
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -37,6 +38,7 @@ def compose_config(tmp_path: Path, tracking_uri: str) -> Iterator[ComposeFn]:
 
     def compose_fn(*overrides: str) -> DictConfig:
         GlobalHydra.instance().clear()
+        register_configs()
         with initialize_config_dir(config_dir=config_dir(), version_base="1.3"):
             cfg = compose("train", overrides=list(overrides), return_hydra_config=True)
         HydraConfig.instance().set_config(cfg)
@@ -51,3 +53,20 @@ def compose_config(tmp_path: Path, tracking_uri: str) -> Iterator[ComposeFn]:
 
 
 SMOKE = ("experiment=smoke", "data.max_train_rows=200", "trainer.epochs=2")
+
+
+@pytest.fixture(scope="session")
+def tiny_wikiqa(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The first rows of each WikiQA split as a ``data.root``: a run on it takes seconds."""
+    from experiments.data.wikiqa import embedded_wikiqa_dir
+
+    folder = tmp_path_factory.mktemp("wikiqa")
+    for split, rows in {"train": 80, "dev": 40, "test": 40}.items():
+        lines = (embedded_wikiqa_dir() / f"WikiQA-{split}.tsv").read_text(encoding="utf-8").splitlines(keepends=True)
+        (folder / f"WikiQA-{split}.tsv").write_text("".join(lines[: rows + 1]), encoding="utf-8")
+    return folder
+
+
+def fast_overrides(tiny_wikiqa: Path, epochs: int = 2) -> tuple[str, ...]:
+    """The smoke experiment on :func:`tiny_wikiqa`: 80 train, 40 dev and 40 test rows."""
+    return ("experiment=smoke", f"data.root={tiny_wikiqa}", "data.max_train_rows=null", f"trainer.epochs={epochs}")

@@ -17,6 +17,7 @@ from hydra.types import RunMode
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
+from experiments.config import check_config
 from experiments.data.splits import LABEL, TEXT_A, TEXT_B, PairSplits, class_counts, fingerprint, metric_safe
 from experiments.decision import DecisionRule, save_classifier
 from experiments.errors import ConfigurationError
@@ -27,11 +28,13 @@ from experiments.heads.base import Head
 from experiments.negatives import NegativesMode
 from experiments.sampling import EpochSampler, pair_lengths
 from experiments.tracking import EpochMetricsLogger, MlflowTracker
-from experiments.training import GuardedCrossEncoderTrainer, timing_metrics, training_arguments
+from experiments.training import GuardedCrossEncoderTrainer, last_checkpoint, timing_metrics, training_arguments
 
 logger = logging.getLogger(__name__)
 
 DEV, TEST = "dev", "test"
+# In output_dir: the MLflow run id, so that ``resume=true`` continues the same run.
+RUN_ID_FILE = "mlflow_run_id"
 
 
 def hydra_context() -> dict[str, str]:
@@ -132,18 +135,8 @@ def check_select_metric(evaluator: PairClassificationEvaluator, select_metric: s
 
 
 def check_run_config(cfg: DictConfig) -> None:
-    """Checks that need no data: the keys the runner itself reads."""
-    if not str(cfg.evaluation.select_metric).startswith(f"{DEV}_"):
-        raise ConfigurationError(
-            f"evaluation.select_metric must name a dev metric such as dev_f1, got {cfg.evaluation.select_metric!r}"
-        )
-    if cfg.evaluation.threshold_metric not in THRESHOLD_METRICS:
-        raise ConfigurationError(
-            f"evaluation.threshold_metric must be one of {list(THRESHOLD_METRICS)}, "
-            f"got {cfg.evaluation.threshold_metric!r}"
-        )
-    if not cfg.evaluation.beta > 0:
-        raise ConfigurationError(f"evaluation.beta must be positive, got {cfg.evaluation.beta!r}")
+    """Checks that need no data: value ranges (:func:`experiments.config.check_config`) and the output folder."""
+    check_config(cfg)
     output_dir = Path(cfg.output_dir)
     try:
         output_dir.mkdir(parents=True, exist_ok=True)
@@ -154,20 +147,43 @@ def check_run_config(cfg: DictConfig) -> None:
         raise ConfigurationError(f"output_dir={str(output_dir)!r} cannot be written: {error}") from error
 
 
+def resume_point(cfg: DictConfig) -> tuple[Path | None, str | None]:
+    """With ``resume=true``: the last complete checkpoint in ``output_dir`` and the MLflow run to continue."""
+    if not cfg.resume:
+        return None, None
+    output_dir = Path(cfg.output_dir)
+    if not cfg.trainer.save_checkpoints:
+        raise ConfigurationError("resume=true needs trainer.save_checkpoints=true: there is nothing to resume from")
+    checkpoint = last_checkpoint(output_dir / "checkpoints")
+    if checkpoint is None:
+        finished = " (its model/ is saved: the run finished)" if (output_dir / "model").is_dir() else ""
+        raise ConfigurationError(f"resume=true: no complete checkpoint in {output_dir / 'checkpoints'}{finished}")
+    run_id_file = output_dir / RUN_ID_FILE
+    run_id = run_id_file.read_text(encoding="utf-8").strip() if run_id_file.is_file() else None
+    if run_id is None:
+        logger.warning("resume=true: %s not found; the resumed job logs to a new MLflow run", run_id_file)
+    return checkpoint, run_id
+
+
 def train(cfg: DictConfig) -> dict[str, float]:
     """Train, select the best epoch on dev, evaluate on test, log it all to MLflow; return the summary."""
     check_run_config(cfg)
+    checkpoint, run_id = resume_point(cfg)
     transformers.set_seed(cfg.seed)
     tags = hydra_context()
-    tracker: MlflowTracker = instantiate(cfg.tracking, run_name=run_name(cfg, tags), tags=tags)
+    tracker: MlflowTracker = instantiate(cfg.tracking, run_name=run_name(cfg, tags), tags=tags, run_id=run_id)
     with tracker:
+        (Path(cfg.output_dir) / RUN_ID_FILE).write_text(str(tracker.run_id), encoding="utf-8")
+        if checkpoint is not None:
+            tracker.set_tags({"resumed_from": str(checkpoint.resolve())})
         resolved = OmegaConf.to_container(cfg, resolve=True)
+        resolved.pop("resume", None)  # type: ignore[union-attr]
         tracker.log_params(resolved)  # type: ignore[arg-type]
         tracker.log_text(OmegaConf.to_yaml(cfg, resolve=True), "config/resolved.yaml")
-        return _run(cfg, tracker)
+        return _run(cfg, tracker, checkpoint)
 
 
-def _run(cfg: DictConfig, tracker: MlflowTracker) -> dict[str, float]:
+def _run(cfg: DictConfig, tracker: MlflowTracker, checkpoint: Path | None = None) -> dict[str, float]:
     negatives: NegativesMode = instantiate(cfg.negatives)
     data: PairSplits = negatives.prepare(instantiate(cfg.data, seed=cfg.seed))
     tracker.log_metrics(data_summary(data))
@@ -218,7 +234,7 @@ def _run(cfg: DictConfig, tracker: MlflowTracker) -> dict[str, float]:
         callbacks=[epoch_logger],
     )
     tracker.log_metrics(negatives.stats)
-    trainer.train()
+    trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
     tracker.log_metrics(timing_metrics(trainer.state.log_history, pairs_trained=sum(counts) * cfg.trainer.epochs))
 
     best = select_best_epoch(epoch_logger.history, cfg.evaluation.select_metric)

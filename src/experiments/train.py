@@ -7,6 +7,7 @@ from pathlib import Path
 import hydra
 from omegaconf import DictConfig
 
+from experiments.config import register_configs
 from experiments.runner import train
 
 
@@ -14,6 +15,9 @@ def config_dir() -> str:
     """``conf/`` at the project root in a source checkout, ``experiments/conf`` in an installed wheel."""
     packaged = Path(__file__).resolve().parent / "conf"
     return str(packaged if packaged.is_dir() else Path(__file__).resolve().parents[2] / "conf")
+
+
+register_configs()
 
 
 @hydra.main(version_base="1.3", config_path=config_dir(), config_name="train")

@@ -1,14 +1,17 @@
-"""The trainer's arguments from the ``trainer`` config keys, a trainer that stops on a non-finite loss, timings."""
+"""The trainer's arguments from the ``trainer`` config keys, a trainer that stops on a non-finite loss,
+timings, and the checkpoint a killed job resumes from."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import torch
 from sentence_transformers.cross_encoder import CrossEncoderTrainer, CrossEncoderTrainingArguments
+from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR
 
-from experiments.errors import ConfigurationError
+TRAINER_STATE_FILE = "trainer_state.json"
 
 
 class NonFiniteLossError(FloatingPointError):
@@ -34,16 +37,8 @@ def training_arguments(
     """Training arguments with per-epoch evaluation and best-epoch selection by ``select_metric``.
 
     ``extra_args`` passes any other :class:`transformers.TrainingArguments` field through unchanged.
+    The ranges of these values are checked with the config (:data:`experiments.config.CONSTRAINTS`).
     """
-    for key, value in {"epochs": epochs, "batch_size": batch_size}.items():
-        if not isinstance(value, int) or value < 1:
-            raise ConfigurationError(f"trainer.{key} must be a positive integer, got {value!r}")
-    if not learning_rate > 0:
-        raise ConfigurationError(f"trainer.learning_rate must be positive, got {learning_rate!r}")
-    if not 0 <= warmup_ratio < 1:
-        raise ConfigurationError(f"trainer.warmup_ratio must be in [0, 1), got {warmup_ratio!r}")
-    if bf16 and not torch.cuda.is_available():
-        raise ConfigurationError("trainer.bf16=true needs a CUDA device; none is available")
     arguments: dict[str, Any] = {
         "output_dir": output_dir,
         "seed": seed,
@@ -104,3 +99,20 @@ def timing_metrics(log_history: Sequence[Mapping[str, Any]], pairs_trained: int)
         "eval_share": eval_runtime / train_runtime if train_runtime > 0 else float("nan"),
         "train_pairs_per_second": pairs_trained / training if training > 0 else float("nan"),
     }
+
+
+def last_checkpoint(folder: str | Path) -> Path | None:
+    """The ``checkpoint-<step>`` folder with the highest step that was written completely, or None.
+
+    The trainer writes ``trainer_state.json`` last, so a folder without it was cut off by a kill
+    (``transformers.trainer_utils.get_last_checkpoint`` would pick it anyway).
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        return None
+    complete = [
+        path
+        for path in folder.glob(f"{PREFIX_CHECKPOINT_DIR}-*")
+        if path.name.removeprefix(f"{PREFIX_CHECKPOINT_DIR}-").isdigit() and (path / TRAINER_STATE_FILE).is_file()
+    ]
+    return max(complete, key=lambda path: int(path.name.rsplit("-", 1)[1]), default=None)

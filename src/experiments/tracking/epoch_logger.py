@@ -15,7 +15,9 @@ class EpochMetricsLogger(TrainerCallback):
     """Collects the training loss and the evaluator's metrics of each epoch and logs them at step = epoch.
 
     Steps per epoch differ across sampling strategies, so logging by epoch keeps sweeps comparable.
-    ``history`` keeps every epoch's metrics (epoch 1 first) for model selection and plots.
+    ``history`` keeps every epoch's metrics (epoch 1 first) for model selection and plots; when
+    training resumes from a checkpoint, the epochs before it are restored from the trainer state
+    (they are in the MLflow run already and are not logged again).
 
     Args:
         tracker: the run to log into.
@@ -28,6 +30,32 @@ class EpochMetricsLogger(TrainerCallback):
         self.extra_metrics = extra_metrics
         self.history: list[dict[str, float]] = []
         self._train_loss: float | None = None
+
+    def on_train_begin(
+        self, args: TrainingArguments, state: TrainerState, control: TrainerControl, **kwargs: object
+    ) -> None:
+        self.history = []
+        train_loss: float | None = None
+        for logs in state.log_history:
+            if "loss" in logs:
+                train_loss = float(logs["loss"])
+            if any(key.startswith(EVAL_PREFIX) for key in logs):
+                epoch = round(logs.get("epoch", 0))
+                self.history.append({"epoch": float(epoch), **self._record(epoch, logs, train_loss)})
+
+    def _record(self, epoch: int, metrics: dict[str, float], train_loss: float | None) -> dict[str, float]:
+        record = {
+            key.removeprefix(EVAL_PREFIX): float(value)
+            for key, value in metrics.items()
+            if key.startswith(EVAL_PREFIX)
+            and isinstance(value, int | float)
+            and not key.endswith(("_runtime", "_per_second"))
+        }
+        if train_loss is not None:
+            record["train_loss"] = train_loss
+        if self.extra_metrics is not None:
+            record.update(self.extra_metrics(epoch - 1))
+        return record
 
     def on_log(
         self,
@@ -49,15 +77,6 @@ class EpochMetricsLogger(TrainerCallback):
         **kwargs: object,
     ) -> None:
         epoch = round(state.epoch or 0)
-        record = {
-            key.removeprefix(EVAL_PREFIX): float(value)
-            for key, value in (metrics or {}).items()
-            if isinstance(value, int | float) and not key.endswith(("_runtime", "_per_second"))
-        }
-        record.pop("epoch", None)
-        if self._train_loss is not None:
-            record["train_loss"] = self._train_loss
-        if self.extra_metrics is not None:
-            record.update(self.extra_metrics(epoch - 1))
+        record = self._record(epoch, metrics or {}, self._train_loss)
         self.history.append({"epoch": float(epoch), **record})
         self.tracker.log_metrics(record, step=epoch)

@@ -11,9 +11,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import requests
 from mlflow.entities import Metric, Param, RunStatus, RunTag
+from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 from mlflow.utils.time import get_current_time_millis
+
+from experiments.errors import ConfigurationError
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +37,26 @@ def flatten(mapping: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     return flat
 
 
+def check_server(tracking_uri: str, timeout: float) -> None:
+    """Fail within ``timeout`` seconds when an http(s) tracking server does not answer its ``/health`` endpoint.
+
+    ``MlflowClient`` retries an unreachable server for minutes; this check fails at once instead.
+    Other URIs (a SQLite file, a local folder) need no server and pass.
+    """
+    if not tracking_uri.startswith(("http://", "https://")):
+        return
+    url = f"{tracking_uri.rstrip('/')}/health"
+    try:
+        response = requests.get(url, timeout=timeout)
+    except requests.RequestException as error:
+        raise ConfigurationError(
+            f"tracking.tracking_uri={tracking_uri!r}: the MLflow server did not answer {url} within {timeout:g} s "
+            f"({type(error).__name__}); start the server or point tracking.tracking_uri elsewhere"
+        ) from error
+    if not response.ok:
+        logger.warning("%s answered %d; going on, MLflow requests may fail", url, response.status_code)
+
+
 class MlflowTracker:
     """Logs one run through :class:`mlflow.tracking.MlflowClient`, never through the global active run.
 
@@ -44,6 +68,9 @@ class MlflowTracker:
         experiment_name: created when missing.
         run_name: shown in the MLflow UI.
         tags: set when the run starts.
+        run_id: continue this run (set RUNNING again) instead of creating one, e.g. when resuming
+            a killed job; params it already holds are not logged again.
+        health_timeout: seconds to wait for an http(s) server's ``/health`` before failing.
     """
 
     def __init__(
@@ -52,21 +79,41 @@ class MlflowTracker:
         experiment_name: str,
         run_name: str | None = None,
         tags: Mapping[str, str] | None = None,
+        run_id: str | None = None,
+        health_timeout: float = 5.0,
     ) -> None:
         self.tracking_uri = tracking_uri
         self.experiment_name = experiment_name
         self.run_name = run_name
         self.tags = dict(tags or {})
+        self.health_timeout = health_timeout
         self.client = MlflowClient(tracking_uri=tracking_uri)
         self.run_id: str | None = None
+        self._resume_run_id = run_id
+        self._logged_params: dict[str, str] = {}
 
     def start(self) -> str:
+        check_server(self.tracking_uri, self.health_timeout)
+        if self._resume_run_id is not None:
+            return self._reopen(self._resume_run_id)
         experiment = self.client.get_experiment_by_name(self.experiment_name)
         experiment_id = experiment.experiment_id if experiment else self.client.create_experiment(self.experiment_name)
         run = self.client.create_run(experiment_id, run_name=self.run_name, tags=self.tags)
         self.run_id = run.info.run_id
         logger.info("MLflow run %s in experiment %r at %s", self.run_id, self.experiment_name, self.tracking_uri)
         return self.run_id
+
+    def _reopen(self, run_id: str) -> str:
+        try:
+            run = self.client.get_run(run_id)
+        except MlflowException as error:
+            raise ConfigurationError(f"MLflow run {run_id} to resume is not in {self.tracking_uri}: {error}") from error
+        self.client.update_run(run_id, status=RunStatus.to_string(RunStatus.RUNNING))
+        self.run_id = run_id
+        self._logged_params = dict(run.data.params)
+        self.set_tags(self.tags)
+        logger.info("Continuing MLflow run %s (was %s) at %s", run_id, run.info.status, self.tracking_uri)
+        return run_id
 
     def end(self, status: str = "FINISHED") -> None:
         if self.run_id is not None:
@@ -88,7 +135,21 @@ class MlflowTracker:
             self.end(RunStatus.to_string(status))
 
     def log_params(self, params: Mapping[str, Any]) -> None:
-        entries = [Param(key, _param_value(value)) for key, value in flatten(params).items()]
+        """Log params; in a continued run, those already logged are kept (MLflow params cannot change)."""
+        entries = []
+        for key, value in flatten(params).items():
+            text = _param_value(value)
+            if key in self._logged_params:
+                if self._logged_params[key] != text:
+                    logger.warning(
+                        "param %s=%s differs from the logged %s; kept the logged value",
+                        key,
+                        text,
+                        self._logged_params[key],
+                    )
+                continue
+            entries.append(Param(key, text))
+            self._logged_params[key] = text
         for start in range(0, len(entries), BATCH_SIZE):
             self.client.log_batch(self._run(), params=entries[start : start + BATCH_SIZE])
 

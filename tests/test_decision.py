@@ -1,0 +1,59 @@
+"""The saved classifier is written atomically and loads back in a fresh process with the same predictions."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sklearn.metrics import f1_score
+
+from experiments.data.wikiqa import read_wikiqa_split
+from experiments.decision import DecisionRule, save_classifier
+from experiments.heads import BinarySigmoidHead
+from experiments.models import tiny_cross_encoder
+from experiments.runner import train
+from tests.conftest import fast_overrides
+
+LOAD_AND_SCORE = """
+import json, sys
+from experiments.decision import PairClassifier
+classifier = PairClassifier.load(sys.argv[1])
+pairs = [tuple(pair) for pair in json.load(open(sys.argv[2]))]
+print(json.dumps({"scores": classifier.scores(pairs).tolist(), "labels": classifier.predict(pairs),
+                  "threshold": classifier.rule.threshold, "label_names": classifier.rule.label_names}))
+"""
+
+
+def test_a_failure_while_saving_leaves_no_model_and_no_staging_folder(tmp_path: Path):
+    rule = DecisionRule("binary_sigmoid", {"not", "json"}, 0.5, "f1", 1, "dev_f1")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="Object of type set is not JSON serializable"):
+        save_classifier(tiny_cross_encoder(num_labels=1), BinarySigmoidHead(), rule, tmp_path / "model")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_saved_model_gives_the_same_predictions_in_a_fresh_process(
+    compose_config, tiny_wikiqa: Path, tmp_path: Path
+):
+    summary = train(compose_config(*fast_overrides(tiny_wikiqa)))
+    test = read_wikiqa_split(tiny_wikiqa / "WikiQA-test.tsv")
+    pairs_file = tmp_path / "pairs.json"
+    pairs_file.write_text(json.dumps(list(zip(test["Question"], test["Sentence"], strict=True))))
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    output = subprocess.run(
+        [sys.executable, "-c", LOAD_AND_SCORE, str(tmp_path / "run" / "model"), str(pairs_file)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    loaded = json.loads(output.strip().splitlines()[-1])
+    assert loaded["threshold"] == pytest.approx(summary["best_dev_f1_threshold"])
+    assert loaded["label_names"] == ["0", "1"]
+    predicted = np.array([int(label) for label in loaded["labels"]])
+    assert (predicted == (np.array(loaded["scores"]) > loaded["threshold"])).all()
+    assert f1_score(test["Label"].astype(int), predicted, zero_division=0) == pytest.approx(summary["test_f1"])
