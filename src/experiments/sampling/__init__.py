@@ -5,5 +5,16 @@ from __future__ import annotations
 from experiments.sampling.base import EpochSampler
 from experiments.sampling.batching import EpochBatchSampler, batch_sampler_factory
 from experiments.sampling.none import NoSampling
+from experiments.sampling.over import RandomOverSampling
+from experiments.sampling.rotating import RotatingUnderSampling
+from experiments.sampling.under import RandomUnderSampling
 
-__all__ = ["EpochBatchSampler", "EpochSampler", "NoSampling", "batch_sampler_factory"]
+__all__ = [
+    "EpochBatchSampler",
+    "EpochSampler",
+    "NoSampling",
+    "RandomOverSampling",
+    "RandomUnderSampling",
+    "RotatingUnderSampling",
+    "batch_sampler_factory",
+]

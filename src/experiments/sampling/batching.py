@@ -6,9 +6,12 @@ import functools
 import math
 from collections.abc import Callable, Iterator
 
+import numpy as np
 import torch
 from sentence_transformers.base.sampler import DefaultBatchSampler
 
+from experiments.data.splits import LABEL
+from experiments.errors import ConfigurationError
 from experiments.sampling.base import EpochSampler
 
 
@@ -16,6 +19,8 @@ class EpochBatchSampler(DefaultBatchSampler):
     """Batches of the rows an :class:`EpochSampler` picks for the current epoch, shuffled per epoch.
 
     The trainer calls :meth:`set_epoch` before each epoch; the same seed gives the same batches.
+    It batches only the training split the sampler was fitted on: any other dataset (an eval
+    dataset, whose rows must all be scored) is refused with a :class:`ConfigurationError`.
     """
 
     def __init__(
@@ -37,9 +42,24 @@ class EpochBatchSampler(DefaultBatchSampler):
             seed=seed,
         )
         self.epoch_sampler = epoch_sampler
+        self._check_is_training_split(dataset)
+
+    def _check_is_training_split(self, dataset: object) -> None:
+        fitted = getattr(self.epoch_sampler, "labels_", None)
+        if fitted is None:
+            raise RuntimeError(f"{type(self.epoch_sampler).__name__}.fit must be called before batching")
+        rows = len(dataset)  # type: ignore[arg-type]
+        column_names = getattr(dataset, "column_names", None) or []
+        same = rows == len(fitted) and (LABEL not in column_names or np.array_equal(dataset[LABEL], fitted))  # type: ignore[index]
+        if not same:
+            raise ConfigurationError(
+                f"sampling: the batch sampler got a dataset of {rows} rows that is not the training split it was "
+                f"fitted on ({len(fitted)} rows); only the training split is resampled, so give the trainer no "
+                "eval_dataset (dev and test are scored in full by the evaluator)"
+            )
 
     def __iter__(self) -> Iterator[list[int]]:
-        indices = self.epoch_sampler.epoch_indices(self.epoch)
+        indices = self.epoch_sampler.serve(self.epoch)
         order = self.epoch_sampler.rng(1, self.epoch).permutation(indices)
         stop = len(order) - len(order) % self.batch_size if self.drop_last else len(order)
         for start in range(0, stop, self.batch_size):
