@@ -19,6 +19,14 @@ class EpochSampler(ABC):
     in :meth:`epoch_metrics`. Epochs count from 0. Every epoch must have the same size,
     so steps per epoch stay fixed.
 
+    The loss is built from :meth:`epoch_class_counts` of epoch 0, the rows the model trains on
+    after resampling, so a class-weighted loss on top of a resampler does not count the
+    rebalancing twice. :meth:`serve` records which epoch's rows training actually received,
+    so :meth:`epoch_metrics` reports what was trained on, epoch by epoch.
+
+    Random streams: ``rng(0, ...)`` is left to the strategies, ``rng(1, epoch)`` shuffles batches
+    (:class:`~experiments.sampling.batching.EpochBatchSampler`).
+
     Args:
         random_state: seed of every draw; the runner passes the run's ``seed``.
     """
@@ -37,6 +45,7 @@ class EpochSampler(ABC):
         self.labels_ = labels
         self.num_classes_ = num_classes
         self.class_counts_ = counts
+        self.served_epochs_: list[int] = []
         self._fit()
         return self
 
@@ -52,13 +61,25 @@ class EpochSampler(ABC):
     @abstractmethod
     def _epoch_indices(self, epoch: int) -> np.ndarray: ...
 
+    def serve(self, epoch: int) -> np.ndarray:
+        """:meth:`epoch_indices` handed to training, recorded as the rows of the next training epoch."""
+        indices = self.epoch_indices(epoch)
+        self.served_epochs_.append(int(epoch))
+        return indices
+
+    def trained_epochs(self, epoch: int) -> list[int]:
+        """The sampler epochs behind training epochs ``0..epoch``: the served ones, else the epochs themselves."""
+        served = getattr(self, "served_epochs_", [])
+        return [served[i] if i < len(served) else i for i in range(int(epoch) + 1)]
+
     def epoch_class_counts(self, epoch: int) -> list[int]:
         """Rows per class trained on in ``epoch``."""
         return class_counts(self.labels_[self.epoch_indices(epoch)], self.num_classes_)
 
     def epoch_metrics(self, epoch: int) -> dict[str, float]:
-        """Numbers worth logging for ``epoch``: the class counts actually trained on, and more in subclasses."""
-        return {f"train_count_class_{k}": float(n) for k, n in enumerate(self.epoch_class_counts(epoch))}
+        """Numbers worth logging for training epoch ``epoch``: the class counts trained on, and more in subclasses."""
+        counts = self.epoch_class_counts(self.trained_epochs(epoch)[-1])
+        return {f"train_count_class_{k}": float(n) for k, n in enumerate(counts)}
 
     def rng(self, *stream: int) -> np.random.Generator:
         """A generator for one named stream of draws (e.g. one epoch), derived from ``random_state``."""

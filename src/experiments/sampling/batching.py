@@ -11,6 +11,7 @@ import numpy as np
 import torch
 from sentence_transformers.base.sampler import DefaultBatchSampler
 
+from experiments.data.splits import LABEL
 from experiments.errors import ConfigurationError
 from experiments.sampling.base import EpochSampler
 
@@ -55,6 +56,8 @@ class EpochBatchSampler(DefaultBatchSampler):
     With ``lengths`` and ``group_by_length``, rows of similar length share a batch (see
     :func:`length_grouped_batches`), so less compute goes to padding. The trainer calls
     :meth:`set_epoch` before each epoch; the same seed gives the same batches.
+    It batches only the training split the sampler was fitted on: any other dataset (an eval
+    dataset, whose rows must all be scored) is refused with a :class:`ConfigurationError`.
 
     Args:
         lengths: one length per training row (indexed like the sampler's labels), e.g. :func:`pair_lengths`.
@@ -89,9 +92,24 @@ class EpochBatchSampler(DefaultBatchSampler):
         self.chunk_batches = chunk_batches
         if group_by_length and self.lengths is None:
             raise ValueError("group_by_length=True needs the lengths of the training rows")
+        self._check_is_training_split(dataset)
+
+    def _check_is_training_split(self, dataset: object) -> None:
+        fitted = getattr(self.epoch_sampler, "labels_", None)
+        if fitted is None:
+            raise RuntimeError(f"{type(self.epoch_sampler).__name__}.fit must be called before batching")
+        rows = len(dataset)  # type: ignore[arg-type]
+        column_names = getattr(dataset, "column_names", None) or []
+        same = rows == len(fitted) and (LABEL not in column_names or np.array_equal(dataset[LABEL], fitted))  # type: ignore[index]
+        if not same:
+            raise ConfigurationError(
+                f"sampling: the batch sampler got a dataset of {rows} rows that is not the training split it was "
+                f"fitted on ({len(fitted)} rows); only the training split is resampled, so give the trainer no "
+                "eval_dataset (dev and test are scored in full by the evaluator)"
+            )
 
     def __iter__(self) -> Iterator[list[int]]:
-        indices = self.epoch_sampler.epoch_indices(self.epoch)
+        indices = self.epoch_sampler.serve(self.epoch)
         order = self.epoch_sampler.rng(1, self.epoch).permutation(indices)
         if self.drop_last:
             order = order[: len(order) - len(order) % self.batch_size]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 from transformers import TrainerCallback, TrainerControl, TrainerState, TrainingArguments
@@ -15,6 +16,7 @@ class EpochMetricsLogger(TrainerCallback):
     """Collects the training loss and the evaluator's metrics of each epoch and logs them at step = epoch.
 
     Steps per epoch differ across sampling strategies, so logging by epoch keeps sweeps comparable.
+    ``train_epoch_seconds`` is the wall time of the epoch's training steps, evaluation excluded.
     ``history`` keeps every epoch's metrics (epoch 1 first) for model selection and plots; when
     training resumes from a checkpoint, the epochs before it are restored from the trainer state
     (they are in the MLflow run already and are not logged again).
@@ -30,6 +32,19 @@ class EpochMetricsLogger(TrainerCallback):
         self.extra_metrics = extra_metrics
         self.history: list[dict[str, float]] = []
         self._train_loss: float | None = None
+        self._epoch_start: float | None = None
+        self._epoch_seconds: float | None = None
+
+    def on_epoch_begin(
+        self, args: TrainingArguments, state: TrainerState, control: TrainerControl, **kwargs: object
+    ) -> None:
+        self._epoch_start = time.perf_counter()
+
+    def on_epoch_end(
+        self, args: TrainingArguments, state: TrainerState, control: TrainerControl, **kwargs: object
+    ) -> None:
+        if self._epoch_start is not None:
+            self._epoch_seconds = time.perf_counter() - self._epoch_start
 
     def on_train_begin(
         self, args: TrainingArguments, state: TrainerState, control: TrainerControl, **kwargs: object
@@ -53,6 +68,8 @@ class EpochMetricsLogger(TrainerCallback):
         }
         if train_loss is not None:
             record["train_loss"] = train_loss
+        if self._epoch_seconds is not None:
+            record["train_epoch_seconds"] = self._epoch_seconds
         if self.extra_metrics is not None:
             record.update(self.extra_metrics(epoch - 1))
         return record
