@@ -14,6 +14,7 @@ import numpy as np
 import transformers
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
+from hydra.errors import InstantiationException
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
@@ -35,6 +36,20 @@ logger = logging.getLogger(__name__)
 DEV, TEST = "dev", "test"
 # In output_dir: the MLflow run id, so that ``resume=true`` continues the same run.
 RUN_ID_FILE = "mlflow_run_id"
+
+
+def build(node: DictConfig, **kwargs: Any) -> Any:
+    """``hydra.utils.instantiate``, re-raising a component's :class:`ConfigurationError` as it is.
+
+    Hydra wraps every exception of a ``_target_`` in an ``InstantiationException``; a bad setting
+    should read as the component's own one-line message.
+    """
+    try:
+        return instantiate(node, **kwargs)
+    except InstantiationException as error:
+        if isinstance(error.__cause__, ConfigurationError):
+            raise error.__cause__ from None
+        raise
 
 
 def hydra_context() -> dict[str, str]:
@@ -171,7 +186,7 @@ def train(cfg: DictConfig) -> dict[str, float]:
     checkpoint, run_id = resume_point(cfg)
     transformers.set_seed(cfg.seed)
     tags = hydra_context()
-    tracker: MlflowTracker = instantiate(cfg.tracking, run_name=run_name(cfg, tags), tags=tags, run_id=run_id)
+    tracker: MlflowTracker = build(cfg.tracking, run_name=run_name(cfg, tags), tags=tags, run_id=run_id)
     with tracker:
         (Path(cfg.output_dir) / RUN_ID_FILE).write_text(str(tracker.run_id), encoding="utf-8")
         if checkpoint is not None:
@@ -184,8 +199,8 @@ def train(cfg: DictConfig) -> dict[str, float]:
 
 
 def _run(cfg: DictConfig, tracker: MlflowTracker, checkpoint: Path | None = None) -> dict[str, float]:
-    negatives: NegativesMode = instantiate(cfg.negatives)
-    data: PairSplits = negatives.prepare(instantiate(cfg.data, seed=cfg.seed))
+    negatives: NegativesMode = build(cfg.negatives)
+    data: PairSplits = negatives.prepare(build(cfg.data, seed=cfg.seed))
     tracker.log_metrics(data_summary(data))
     fingerprints = {f"data_fingerprint_{split}": fingerprint(d) for split, d in data.splits().items()}
     tracker.set_tags(fingerprints)
@@ -194,16 +209,16 @@ def _run(cfg: DictConfig, tracker: MlflowTracker, checkpoint: Path | None = None
         {"label_names": data.label_names, "label_ids": {name: i for i, name in enumerate(data.label_names)}},
         "data/labels.json",
     )
-    head: Head = instantiate(cfg.head)
+    head: Head = build(cfg.head)
     head.check_classes(data.num_classes)
 
-    sampler: EpochSampler = negatives.epoch_sampler(instantiate(cfg.sampling, random_state=cfg.seed), data.train)
+    sampler: EpochSampler = negatives.epoch_sampler(build(cfg.sampling, random_state=cfg.seed), data.train)
     sampler.fit(data.train[LABEL], data.num_classes)
     counts = sampler.epoch_class_counts(0)
     tracker.log_params({"loss_class_counts": counts})
 
-    model = instantiate(cfg.model, num_labels=head.num_labels(data.num_classes))
-    loss = negatives.check_loss(instantiate(cfg.loss, model=model, class_counts=counts))
+    model = build(cfg.model, num_labels=head.num_labels(data.num_classes))
+    loss = negatives.check_loss(build(cfg.loss, model=model, class_counts=counts))
     dev_evaluator = build_evaluator(data, DEV, head, cfg)
     check_select_metric(dev_evaluator, cfg.evaluation.select_metric)
 
