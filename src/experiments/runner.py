@@ -25,7 +25,7 @@ from experiments.evaluation.metrics import multiclass_metrics
 from experiments.heads.base import Head
 from experiments.sampling import EpochSampler, batch_sampler_factory
 from experiments.tracking import EpochMetricsLogger, MlflowTracker
-from experiments.training import GuardedCrossEncoderTrainer, training_arguments
+from experiments.training import GuardedCrossEncoderTrainer, early_stopping, training_arguments
 
 logger = logging.getLogger(__name__)
 
@@ -122,7 +122,9 @@ def check_select_metric(evaluator: PairClassificationEvaluator, select_metric: s
         probe = np.full((len(evaluator.labels), len(evaluator.label_names)), 1.0 / len(evaluator.label_names))
     available = sorted(f"{DEV}_{key}" for key in evaluator.compute_metrics(probe))
     if select_metric not in available:
-        raise ConfigurationError(f"evaluation.select_metric={select_metric!r} is not computed; choose one of {available}")
+        raise ConfigurationError(
+            f"evaluation.select_metric={select_metric!r} is not computed; choose one of {available}"
+        )
 
 
 def check_run_config(cfg: DictConfig) -> None:
@@ -164,6 +166,9 @@ def train(cfg: DictConfig) -> dict[str, float]:
 def _run(cfg: DictConfig, tracker: MlflowTracker) -> dict[str, float]:
     data: PairSplits = instantiate(cfg.data, seed=cfg.seed)
     data = instantiate(cfg.negatives).prepare(data)
+    augmentation = instantiate(cfg.augmentation, random_state=cfg.seed)
+    data = augmentation.apply(data)
+    tracker.log_metrics(augmentation.summary())
     tracker.log_metrics(data_summary(data))
     tracker.set_tags({f"data_fingerprint_{split}": fingerprint(d) for split, d in data.splits().items()})
     tracker.log_dict({"label_names": data.label_names}, "data/labels.json")
@@ -176,6 +181,7 @@ def _run(cfg: DictConfig, tracker: MlflowTracker) -> dict[str, float]:
     head: Head = instantiate(cfg.head)
     model = instantiate(cfg.model, num_labels=head.num_labels(data.num_classes))
     loss = instantiate(cfg.loss, model=model, class_counts=counts)
+    loss = instantiate(cfg.regularization, loss=loss)
     dev_evaluator = build_evaluator(data, DEV, head, cfg)
     check_select_metric(dev_evaluator, cfg.evaluation.select_metric)
 
@@ -193,7 +199,7 @@ def _run(cfg: DictConfig, tracker: MlflowTracker) -> dict[str, float]:
         train_dataset=instantiate(cfg.negatives).train_dataset(data.train),
         loss=loss,
         evaluator=dev_evaluator,
-        callbacks=[epoch_logger],
+        callbacks=[epoch_logger, *early_stopping(cfg.evaluation.early_stopping_patience, cfg.trainer.save_checkpoints)],
     )
     trainer.train()
 

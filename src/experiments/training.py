@@ -7,6 +7,7 @@ from typing import Any
 
 import torch
 from sentence_transformers.cross_encoder import CrossEncoderTrainer, CrossEncoderTrainingArguments
+from transformers import EarlyStoppingCallback, TrainerCallback
 
 from experiments.errors import ConfigurationError
 
@@ -86,3 +87,20 @@ class GuardedCrossEncoderTrainer(CrossEncoderTrainer):
                 f"(epoch {self.state.epoch:.2f}); lower trainer.learning_rate or check the loss settings"
             )
         return result
+
+
+def early_stopping(patience: int | None, save_checkpoints: bool) -> list[TrainerCallback]:
+    """Stop after ``patience`` epochs without a better selection metric (none when ``patience`` is null).
+
+    Uses transformers' own :class:`~transformers.EarlyStoppingCallback`, which needs the per-epoch
+    checkpoints that restore the best epoch.
+    """
+    if patience is None:
+        return []
+    if not isinstance(patience, int) or patience < 1:
+        raise ConfigurationError(
+            f"evaluation.early_stopping_patience must be a positive integer or null, got {patience!r}"
+        )
+    if not save_checkpoints:
+        raise ConfigurationError("evaluation.early_stopping_patience needs trainer.save_checkpoints=true")
+    return [EarlyStoppingCallback(early_stopping_patience=patience)]
