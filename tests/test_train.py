@@ -13,7 +13,7 @@ from experiments.runner import train
 from tests.conftest import SMOKE
 
 
-def only_run(tracking_uri: str):  # noqa: ANN201
+def only_run(tracking_uri: str):
     client = MlflowClient(tracking_uri)
     experiment = client.get_experiment_by_name("crossencoder-imbalance")
     runs = client.search_runs([experiment.experiment_id])
@@ -27,8 +27,17 @@ def test_smoke_run_logs_per_epoch_thresholds_and_test_metrics(compose_config, tr
     client, run = only_run(tracking_uri)
 
     assert run.info.status == "FINISHED"
-    for key in ("dev_f1_threshold", "dev_accuracy_threshold", "dev_f1", "dev_mcc", "dev_average_precision",
-                "dev_precision", "dev_recall", "dev_accuracy", "train_loss"):
+    for key in (
+        "dev_f1_threshold",
+        "dev_accuracy_threshold",
+        "dev_f1",
+        "dev_mcc",
+        "dev_average_precision",
+        "dev_precision",
+        "dev_recall",
+        "dev_accuracy",
+        "train_loss",
+    ):
         history = client.get_metric_history(run.info.run_id, key)
         assert sorted(m.step for m in history) == [1, 2], key
         if key.endswith("threshold"):
@@ -38,8 +47,9 @@ def test_smoke_run_logs_per_epoch_thresholds_and_test_metrics(compose_config, tr
     best_epoch = int(run.data.metrics["best_epoch"])
     dev_thresholds = {m.step: m.value for m in client.get_metric_history(run.info.run_id, "dev_f1_threshold")}
     assert run.data.metrics["test_f1_threshold"] == pytest.approx(dev_thresholds[best_epoch])
-    assert summary["best_dev_f1"] == pytest.approx(max(
-        m.value for m in client.get_metric_history(run.info.run_id, "dev_f1")))
+    assert summary["best_dev_f1"] == pytest.approx(
+        max(m.value for m in client.get_metric_history(run.info.run_id, "dev_f1"))
+    )
     assert run.data.tags["loss"] == "plain" and run.data.tags["model"] == "tiny"
     assert run.data.params["trainer.epochs"] == "2"
     assert run.data.metrics["data_train_rows"] == 200
@@ -52,8 +62,10 @@ def test_saved_model_carries_its_threshold(compose_config, tmp_path: Path):
     classifier = PairClassifier.load(tmp_path / "run" / "model")
     assert classifier.rule.threshold == pytest.approx(summary["best_dev_f1_threshold"])
     assert classifier.rule.label_names == ["0", "1"]
-    pairs = [("how are glacier caves formed?", "A glacier cave is a cave formed within the ice of a glacier."),
-             ("how are glacier caves formed?", "The ice facade is approximately 60 m high")]
+    pairs = [
+        ("how are glacier caves formed?", "A glacier cave is a cave formed within the ice of a glacier."),
+        ("how are glacier caves formed?", "The ice facade is approximately 60 m high"),
+    ]
     scores = classifier.scores(pairs)
     labels = classifier.predict(pairs)
     assert labels == ["1" if s > classifier.rule.threshold else "0" for s in scores]
