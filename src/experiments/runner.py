@@ -115,6 +115,12 @@ def build_evaluator(data: PairSplits, split: str, head: Head, cfg: DictConfig) -
     )
 
 
+def prepare_data(cfg: DictConfig) -> PairSplits:
+    """The data source's splits as labelled pairs (before augmentation and sampling)."""
+    data: PairSplits = instantiate(cfg.data, seed=cfg.seed)
+    return instantiate(cfg.negatives).prepare(data)
+
+
 def check_select_metric(evaluator: PairClassificationEvaluator, select_metric: str) -> None:
     """Fail before training when the evaluator will not compute ``select_metric``."""
     probe = np.linspace(0.0, 1.0, len(evaluator.labels))
@@ -164,8 +170,7 @@ def train(cfg: DictConfig) -> dict[str, float]:
 
 
 def _run(cfg: DictConfig, tracker: MlflowTracker) -> dict[str, float]:
-    data: PairSplits = instantiate(cfg.data, seed=cfg.seed)
-    data = instantiate(cfg.negatives).prepare(data)
+    data = prepare_data(cfg)
     augmentation = instantiate(cfg.augmentation, random_state=cfg.seed)
     data = augmentation.apply(data)
     tracker.log_metrics(augmentation.summary())
