@@ -43,7 +43,8 @@ def compose_config(tmp_path: Path, tracking_uri: str) -> Iterator[ComposeFn]:
             cfg = compose("train", overrides=list(overrides), return_hydra_config=True)
         HydraConfig.instance().set_config(cfg)
         with open_dict(cfg):
-            cfg.output_dir = str(tmp_path / "run")
+            if not any(override.startswith("output_dir=") for override in overrides):
+                cfg.output_dir = str(tmp_path / "run")
             cfg.tracking.tracking_uri = tracking_uri
             del cfg["hydra"]
         return cfg

@@ -29,7 +29,13 @@ from experiments.heads.base import Head
 from experiments.negatives import NegativesMode
 from experiments.sampling import EpochSampler, pair_lengths
 from experiments.tracking import EpochMetricsLogger, MlflowTracker
-from experiments.training import GuardedCrossEncoderTrainer, last_checkpoint, timing_metrics, training_arguments
+from experiments.training import (
+    GuardedCrossEncoderTrainer,
+    early_stopping,
+    last_checkpoint,
+    timing_metrics,
+    training_arguments,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -137,6 +143,12 @@ def build_evaluator(data: PairSplits, split: str, head: Head, cfg: DictConfig) -
     )
 
 
+def prepare_data(cfg: DictConfig, negatives: NegativesMode | None = None) -> PairSplits:
+    """The data source's splits as labelled pairs (before augmentation and sampling)."""
+    negatives = negatives or build(cfg.negatives)
+    return negatives.prepare(build(cfg.data, seed=cfg.seed))
+
+
 def check_select_metric(evaluator: PairClassificationEvaluator, select_metric: str) -> None:
     """Fail before training when the evaluator will not compute ``select_metric``."""
     probe = np.linspace(0.0, 1.0, len(evaluator.labels))
@@ -200,7 +212,10 @@ def train(cfg: DictConfig) -> dict[str, float]:
 
 def _run(cfg: DictConfig, tracker: MlflowTracker, checkpoint: Path | None = None) -> dict[str, float]:
     negatives: NegativesMode = build(cfg.negatives)
-    data: PairSplits = negatives.prepare(build(cfg.data, seed=cfg.seed))
+    data = prepare_data(cfg, negatives)
+    augmentation = build(cfg.augmentation, random_state=cfg.seed)
+    data = augmentation.apply(data)
+    tracker.log_metrics(augmentation.summary())
     tracker.log_metrics(data_summary(data))
     fingerprints = {f"data_fingerprint_{split}": fingerprint(d) for split, d in data.splits().items()}
     tracker.set_tags(fingerprints)
@@ -219,6 +234,7 @@ def _run(cfg: DictConfig, tracker: MlflowTracker, checkpoint: Path | None = None
 
     model = build(cfg.model, num_labels=head.num_labels(data.num_classes))
     loss = negatives.check_loss(build(cfg.loss, model=model, class_counts=counts))
+    loss = build(cfg.regularization, loss=loss)
     dev_evaluator = build_evaluator(data, DEV, head, cfg)
     check_select_metric(dev_evaluator, cfg.evaluation.select_metric)
 
@@ -246,7 +262,7 @@ def _run(cfg: DictConfig, tracker: MlflowTracker, checkpoint: Path | None = None
         train_dataset=negatives.train_dataset(data.train),
         loss=loss,
         evaluator=dev_evaluator,
-        callbacks=[epoch_logger],
+        callbacks=[epoch_logger, *early_stopping(cfg.evaluation.early_stopping_patience, cfg.trainer.save_checkpoints)],
     )
     tracker.log_metrics(negatives.stats)
     trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)

@@ -9,7 +9,10 @@ from typing import Any
 
 import torch
 from sentence_transformers.cross_encoder import CrossEncoderTrainer, CrossEncoderTrainingArguments
+from transformers import EarlyStoppingCallback, TrainerCallback
 from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR
+
+from experiments.errors import ConfigurationError
 
 TRAINER_STATE_FILE = "trainer_state.json"
 
@@ -116,3 +119,20 @@ def last_checkpoint(folder: str | Path) -> Path | None:
         if path.name.removeprefix(f"{PREFIX_CHECKPOINT_DIR}-").isdigit() and (path / TRAINER_STATE_FILE).is_file()
     ]
     return max(complete, key=lambda path: int(path.name.rsplit("-", 1)[1]), default=None)
+
+
+def early_stopping(patience: int | None, save_checkpoints: bool) -> list[TrainerCallback]:
+    """Stop after ``patience`` epochs without a better selection metric (none when ``patience`` is null).
+
+    Uses transformers' own :class:`~transformers.EarlyStoppingCallback`, which needs the per-epoch
+    checkpoints that restore the best epoch.
+    """
+    if patience is None:
+        return []
+    if not isinstance(patience, int) or patience < 1:
+        raise ConfigurationError(
+            f"evaluation.early_stopping_patience must be a positive integer or null, got {patience!r}"
+        )
+    if not save_checkpoints:
+        raise ConfigurationError("evaluation.early_stopping_patience needs trainer.save_checkpoints=true")
+    return [EarlyStoppingCallback(early_stopping_patience=patience)]

@@ -47,6 +47,7 @@ class EvaluationConfig:
     threshold_metric: str = MISSING
     beta: float = MISSING
     batch_size: int = MISSING
+    early_stopping_patience: int | None = MISSING
 
 
 @dataclass
@@ -97,6 +98,8 @@ class RunConfig:
     loss: Any = MISSING
     sampling: Any = MISSING
     negatives: Any = MISSING
+    regularization: Any = MISSING
+    augmentation: Any = MISSING
     trainer: Any = MISSING
     evaluation: Any = MISSING
     tracking: Any = MISSING

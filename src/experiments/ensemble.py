@@ -1,0 +1,114 @@
+"""``experiments-ensemble``: average the scores of several trained runs and evaluate the ensemble.
+
+The ensemble gets its own thresholds, tuned on dev from the averaged scores, and is tested with
+them, as a single run is. It is logged as a new MLflow run tagged with its members.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+from mlflow.tracking import MlflowClient
+from omegaconf import OmegaConf
+
+from experiments.data.splits import LABEL, PairSplits
+from experiments.decision import PairClassifier
+from experiments.errors import ConfigurationError
+from experiments.evaluation import THRESHOLD_METRICS, binary_metrics_at, multiclass_metrics, tuned_binary_metrics
+from experiments.runner import prepare_data, split_pairs
+from experiments.tracking import MlflowTracker
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_URI = "sqlite:///mlflow.db"
+
+
+def average_scores(classifiers: Sequence[PairClassifier], pairs: list[tuple[str, str]], batch_size: int) -> np.ndarray:
+    """The mean of the members' scores (probabilities), pair by pair."""
+    return np.mean([classifier.scores(pairs, batch_size) for classifier in classifiers], axis=0)
+
+
+def ensemble_metrics(
+    dev_scores: np.ndarray, test_scores: np.ndarray, data: PairSplits, binary: bool, beta: float, threshold_metric: str
+) -> dict[str, float]:
+    """Dev metrics with thresholds tuned on the averaged dev scores; test metrics at those thresholds."""
+    dev_labels, test_labels = np.asarray(data.dev[LABEL]), np.asarray(data.test[LABEL])
+    if not binary:
+        dev = multiclass_metrics(dev_scores, dev_labels, data.label_names)
+        test = multiclass_metrics(test_scores, test_labels, data.label_names)
+    else:
+        dev = tuned_binary_metrics(dev_scores, dev_labels, beta, threshold_metric)
+        thresholds = {metric: dev[f"{metric}_threshold"] for metric in THRESHOLD_METRICS}
+        test = binary_metrics_at(test_scores, test_labels, thresholds, beta, threshold_metric)
+    return {**{f"dev_{k}": v for k, v in dev.items()}, **{f"test_{k}": v for k, v in test.items()}}
+
+
+def evaluate_ensemble(
+    run_ids: Sequence[str], tracking_uri: str = DEFAULT_URI, batch_size: int = 64
+) -> dict[str, float]:
+    """Load the members' saved models, average their scores on dev and test, log and return the metrics."""
+    if len(run_ids) < 2:
+        raise ConfigurationError("an ensemble needs at least two run ids")
+    client = MlflowClient(tracking_uri)
+    runs = [client.get_run(run_id) for run_id in run_ids]
+    for run in runs:
+        if "model_dir" not in run.data.tags or not Path(run.data.tags["model_dir"]).is_dir():
+            raise ConfigurationError(f"run {run.info.run_id} has no saved model (tag model_dir) on this machine")
+    for split in ("dev", "test"):
+        prints = {run.data.tags.get(f"data_fingerprint_{split}") for run in runs}
+        if len(prints) != 1:
+            raise ConfigurationError(
+                f"the runs were evaluated on different {split} data (fingerprints {sorted(prints)})"
+            )
+    with tempfile.TemporaryDirectory() as folder:
+        config_path = client.download_artifacts(run_ids[0], "config/resolved.yaml", folder)
+        cfg = OmegaConf.load(config_path)
+    data = prepare_data(cfg)
+    classifiers = [PairClassifier.load(run.data.tags["model_dir"]) for run in runs]
+    if len({classifier.rule.head for classifier in classifiers}) != 1:
+        raise ConfigurationError("the runs use different heads; average only runs with the same head")
+    metrics = ensemble_metrics(
+        average_scores(classifiers, split_pairs(data.dev), batch_size),
+        average_scores(classifiers, split_pairs(data.test), batch_size),
+        data,
+        classifiers[0].head.binary,
+        float(cfg.evaluation.beta),
+        str(cfg.evaluation.threshold_metric),
+    )
+    experiment = client.get_experiment(runs[0].info.experiment_id).name
+    tags = {"ensemble_of": ",".join(run_ids), "ensemble_size": str(len(run_ids))}
+    with MlflowTracker(tracking_uri, experiment, run_name=f"ensemble-{len(run_ids)}", tags=tags) as tracker:
+        tracker.log_metrics(metrics)
+    return metrics
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="experiments-ensemble", description=__doc__)
+    parser.add_argument("run_ids", nargs="+", help="MLflow run ids of trained runs (same data and head)")
+    parser.add_argument("--tracking-uri", default=os.environ.get("MLFLOW_TRACKING_URI", DEFAULT_URI))
+    parser.add_argument("--batch-size", type=int, default=64)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO)
+    client = MlflowClient(args.tracking_uri)
+    metrics = evaluate_ensemble(args.run_ids, args.tracking_uri, args.batch_size)
+    keys = [
+        key
+        for key in ("test_f1", "test_mcc", "test_average_precision", "test_accuracy", "test_f1_macro")
+        if key in metrics
+    ]
+    print("| run | " + " | ".join(keys) + " |")
+    print("|---|" + "---|" * len(keys))
+    for run_id in args.run_ids:
+        member = client.get_run(run_id).data.metrics
+        print(f"| {run_id[:8]} | " + " | ".join(f"{member.get(key, float('nan')):.4f}" for key in keys) + " |")
+    print("| **ensemble** | " + " | ".join(f"{metrics[key]:.4f}" for key in keys) + " |")
+
+
+if __name__ == "__main__":
+    main()

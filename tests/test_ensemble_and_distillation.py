@@ -1,0 +1,78 @@
+"""Ensembles of trained runs and distillation from a trained teacher, with the tiny model on WikiQA."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from mlflow.tracking import MlflowClient
+
+from experiments.decision import PairClassifier
+from experiments.ensemble import average_scores, evaluate_ensemble
+from experiments.errors import ConfigurationError
+from experiments.losses.distillation import distillation_loss
+from experiments.runner import train
+from tests.conftest import SMOKE
+
+
+def test_distillation_maths():
+    student = torch.tensor([[0.5], [-1.0]])
+    teacher = torch.tensor([[2.0], [-3.0]])
+    labels = torch.tensor([1, 0])
+    hard = torch.nn.functional.binary_cross_entropy_with_logits(student.view(-1), labels.float())
+    assert distillation_loss(student, teacher, labels, alpha=0.0, temperature=2.0).item() == pytest.approx(hard.item())
+    soft = torch.nn.functional.binary_cross_entropy_with_logits(
+        student.view(-1) / 2, torch.sigmoid(teacher.view(-1) / 2)
+    )
+    assert distillation_loss(student, teacher, labels, alpha=1.0, temperature=2.0).item() == pytest.approx(
+        4 * soft.item()
+    )
+    # Several logits: the soft term vanishes when student and teacher agree.
+    logits = torch.tensor([[1.0, 2.0, 0.5]])
+    assert distillation_loss(logits, logits, torch.tensor([1]), alpha=1.0, temperature=3.0).item() == pytest.approx(0.0)
+
+
+def _runs(tracking_uri: str) -> list:
+    client = MlflowClient(tracking_uri)
+    experiment = client.get_experiment_by_name("crossencoder-imbalance")
+    return client.search_runs([experiment.experiment_id], order_by=["attributes.start_time ASC"])
+
+
+def test_ensemble_and_distillation_from_trained_runs(compose_config, tracking_uri: str, tmp_path: Path):
+    train(compose_config(*SMOKE, "seed=1", f"output_dir={tmp_path / 'a'}"))
+    train(compose_config(*SMOKE, "seed=2", f"output_dir={tmp_path / 'b'}"))
+    members = [run.info.run_id for run in _runs(tracking_uri)]
+
+    metrics = evaluate_ensemble(members, tracking_uri, batch_size=64)
+    runs = _runs(tracking_uri)
+    assert len(runs) == 3 and runs[-1].data.tags["ensemble_of"] == ",".join(members)
+    assert runs[-1].data.metrics["test_f1"] == pytest.approx(metrics["test_f1"])
+    classifiers = [PairClassifier.load(tmp_path / name / "model") for name in ("a", "b")]
+    pairs = [("what is a glacier?", "A glacier is a persistent body of dense ice."), ("who?", "Nobody.")]
+    expected = (classifiers[0].scores(pairs) + classifiers[1].scores(pairs)) / 2
+    assert np.allclose(average_scores(classifiers, pairs, 8), expected)
+    assert 0 <= metrics["dev_f1_threshold"] <= 1 and "test_mcc" in metrics
+
+    with pytest.raises(ConfigurationError, match="at least two run ids"):
+        evaluate_ensemble(members[:1], tracking_uri)
+
+    teacher = str(tmp_path / "a" / "model")
+    summary = train(
+        compose_config(
+            *SMOKE,
+            "loss=distillation",
+            f"loss.teacher={teacher}",
+            "loss.alpha=0.7",
+            f"output_dir={tmp_path / 'student'}",
+        )
+    )
+    assert summary["best_epoch"] >= 1
+    student = _runs(tracking_uri)[-1]
+    assert student.info.status == "FINISHED" and student.data.tags["loss"] == "distillation"
+
+
+def test_distillation_needs_an_existing_teacher(compose_config, tmp_path: Path):
+    with pytest.raises(ConfigurationError, match=r"the teacher model folder .*nowhere.* does not exist"):
+        train(compose_config(*SMOKE, "loss=distillation", f"loss.teacher={tmp_path / 'nowhere'}"))
