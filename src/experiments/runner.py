@@ -19,12 +19,14 @@ from omegaconf import DictConfig, OmegaConf
 
 from experiments.data.splits import LABEL, TEXT_A, TEXT_B, PairSplits, class_counts, fingerprint
 from experiments.decision import DecisionRule, save_classifier
+from experiments.distributed import is_main_process
 from experiments.errors import ConfigurationError
 from experiments.evaluation import THRESHOLD_METRICS, PairClassificationEvaluator, binary_metrics_at
 from experiments.evaluation.metrics import multiclass_metrics
 from experiments.heads.base import Head
 from experiments.sampling import EpochSampler, batch_sampler_factory
 from experiments.tracking import EpochMetricsLogger, MlflowTracker
+from experiments.tracking.provenance import provenance_tags
 from experiments.training import GuardedCrossEncoderTrainer, training_arguments
 
 logger = logging.getLogger(__name__)
@@ -152,7 +154,7 @@ def train(cfg: DictConfig) -> dict[str, float]:
     """Train, select the best epoch on dev, evaluate on test, log it all to MLflow; return the summary."""
     check_run_config(cfg)
     transformers.set_seed(cfg.seed)
-    tags = hydra_context()
+    tags = hydra_context() | provenance_tags(cfg.seed)
     tracker: MlflowTracker = instantiate(cfg.tracking, run_name=run_name(cfg, tags), tags=tags)
     with tracker:
         resolved = OmegaConf.to_container(cfg, resolve=True)
@@ -219,9 +221,10 @@ def _run(cfg: DictConfig, tracker: MlflowTracker) -> dict[str, float]:
         best_epoch=best_epoch,
         select_metric=cfg.evaluation.select_metric,
     )
-    model_dir = save_classifier(model, head, rule, Path(cfg.output_dir) / "model")
-    tracker.set_tags({"model_dir": str(model_dir.resolve())})
-    if not cfg.keep_checkpoints:
-        shutil.rmtree(checkpoints, ignore_errors=True)
+    if is_main_process():  # one writer per run under torchrun
+        model_dir = save_classifier(model, head, rule, Path(cfg.output_dir) / "model")
+        tracker.set_tags({"model_dir": str(model_dir.resolve())})
+        if not cfg.keep_checkpoints:
+            shutil.rmtree(checkpoints, ignore_errors=True)
     logger.info("Best epoch %d: %s", best_epoch, {k: round(v, 4) for k, v in summary.items()})
     return summary
