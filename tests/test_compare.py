@@ -21,6 +21,7 @@ def runs() -> pd.DataFrame:
         ("r5", "FINISHED", "2", "b", "plain", 0.5),
         ("r6", "FINISHED", "3", "b", "plain", 0.7),
         ("r7", "FAILED", "4", "b", "plain", float("nan")),
+        ("r8", "FAILED", "1", "c", "plain", float("nan")),
     ]
     return pd.DataFrame(rows, columns=["run_id", "status", "seed", "head", "loss", "test_f1"])
 
@@ -36,22 +37,22 @@ def test_only_keys_that_vary_group_the_runs():
 
 def test_groups_are_aggregated_over_seeds_and_sorted_best_first():
     table = compare_groups(runs(), "test_f1", ["head"])
-    assert table["head"].tolist() == ["a", "b"]
-    assert table["group"].tolist() == ["head=a", "head=b"]
-    assert table["mean"].tolist() == pytest.approx([0.6, 1.6 / 3])
-    assert table["std"].tolist() == pytest.approx([0.1, np.std([0.4, 0.5, 0.7], ddof=1)])
-    assert table["n"].tolist() == [3, 3]
-    assert table["failed"].tolist() == [0, 1]
-    assert table["best"].tolist() == [True, False]
+    assert table["head"].tolist() == ["a", "b", "c"]
+    assert table["group"].tolist() == ["head=a", "head=b", "head=c"]
+    assert table["mean"].tolist()[:2] == pytest.approx([0.6, 1.6 / 3])
+    assert table["std"].tolist()[:2] == pytest.approx([0.1, np.std([0.4, 0.5, 0.7], ddof=1)])
+    assert table["n"].tolist() == [3, 3, 0]
+    assert table["failed"].tolist() == [0, 1, 1]
+    assert table["best"].tolist() == [True, False, False]
     # differences a - b by seed: 0.1, 0.1, 0.0 -> t = 2 with 2 degrees of freedom; P(T > 2) = (1 - 2 / sqrt(6)) / 2
-    assert table["n_pairs"].tolist() == [0, 3]
+    assert table["n_pairs"].tolist() == [0, 3, 0]
     assert math.isnan(table.loc[0, "p_value"])
     assert table.loc[1, "p_value"] == pytest.approx((1 - 2 / math.sqrt(6)) / 2)
 
 
 def test_lower_is_better_puts_the_smallest_mean_first():
     table = compare_groups(runs(), "test_f1", ["head"], higher_is_better=False)
-    assert table["head"].tolist() == ["b", "a"]
+    assert table["head"].tolist() == ["b", "a", "c"]
     assert table.loc[1, "p_value"] == pytest.approx((1 - 2 / math.sqrt(6)) / 2)
 
 
@@ -72,6 +73,7 @@ def test_markdown_marks_the_best_row():
         "|---|---|---|---|---|",
         "| **a** | **0.6000 ± 0.1000** | **3** | **0** | **–** |",
         "| b | 0.5333 ± 0.1528 | 3 | 1 | 0.0918 |",
+        "| c | – | 0 | 1 | – |",
     ]
 
 

@@ -25,14 +25,14 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from mlflow.entities import Run  # noqa: E402
-from mlflow.tracking import MlflowClient  # noqa: E402
-from scipy import stats  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from mlflow.entities import Run
+from mlflow.tracking import MlflowClient
+from scipy import stats
 
-from experiments.errors import ConfigurationError  # noqa: E402
+from experiments.errors import ConfigurationError
 
 logger = logging.getLogger(__name__)
 
@@ -119,11 +119,14 @@ def compare_groups(
 ) -> pd.DataFrame:
     """Mean, std (ddof 1) and n of ``metric`` per group over FINISHED runs, best first, with paired p-values.
 
-    Columns: the grouping keys, ``group``, ``mean``, ``std``, ``n``, ``failed`` (runs of the group that did not
-    finish), ``n_pairs`` and ``p_value`` (best vs the group, paired by seed), ``best``.
+    Columns: the grouping keys, ``group``, ``mean``, ``std``, ``n``, ``failed`` (runs of the group that did
+    not finish; a group with no finished run comes last with n = 0), ``n_pairs`` and ``p_value`` (best vs
+    the group, paired by seed), ``best``.
     """
     if metric not in frame:
-        raise ConfigurationError(f"metric {metric!r} is in none of the runs; logged metrics include {metric_names(frame)}")
+        raise ConfigurationError(
+            f"metric {metric!r} is in none of the runs; logged metrics include {metric_names(frame)}"
+        )
     frame = frame.assign(**{GROUP: group_labels(frame, keys)})
     finished = frame[(frame[STATUS] == FINISHED) & frame[metric].notna()]
     if finished.empty:
@@ -150,6 +153,11 @@ def compare_groups(
     table["n_pairs"] = n_pairs
     table["p_value"] = p_values
     table["best"] = table[GROUP] == best_group
+    only_failed = frame[~frame[GROUP].isin(table[GROUP])].drop_duplicates(GROUP)
+    if not only_failed.empty:  # groups without one finished run, last: they count as failures, not as zeros
+        rows = only_failed[[*keys, GROUP]].assign(n=0, n_pairs=0, best=False)
+        rows["failed"] = rows[GROUP].map(failed).fillna(0).astype(int)
+        table = pd.concat([table, rows], ignore_index=True)
     return table[[*keys, GROUP, "mean", "std", "n", "failed", "n_pairs", "p_value", "best"]]
 
 
@@ -161,7 +169,7 @@ def metric_names(frame: pd.DataFrame) -> list[str]:
 def _display(table: pd.DataFrame, keys: Sequence[str], metric: str, escape: Callable[[str], str]) -> pd.DataFrame:
     shown = pd.DataFrame({key: table[key].astype(str).map(escape) for key in (keys or [GROUP])})
     std = table["std"].map(lambda s: "–" if pd.isna(s) else f"{s:.4f}")
-    shown[escape(metric)] = [f"{m:.4f} ± {s}" for m, s in zip(table["mean"], std, strict=True)]
+    shown[escape(metric)] = ["–" if pd.isna(m) else f"{m:.4f} ± {s}" for m, s in zip(table["mean"], std, strict=True)]
     shown["n"] = table["n"].astype(str)
     shown["failed"] = table["failed"].astype(str)
     shown["p"] = table["p_value"].map(lambda p: "–" if pd.isna(p) else f"{p:.3g}")
@@ -214,7 +222,9 @@ def epoch_curves(client: MlflowClient, frame: pd.DataFrame, metric: str) -> pd.D
     rows = []
     for _, run in frame[frame[STATUS] == FINISHED].iterrows():
         for point in client.get_metric_history(run[RUN_ID], metric):
-            rows.append({GROUP: run[GROUP], SEED: run[SEED], RUN_ID: run[RUN_ID], "epoch": point.step, "value": point.value})
+            rows.append(
+                {GROUP: run[GROUP], SEED: run[SEED], RUN_ID: run[RUN_ID], "epoch": point.step, "value": point.value}
+            )
     return pd.DataFrame(rows, columns=[GROUP, SEED, RUN_ID, "epoch", "value"])
 
 

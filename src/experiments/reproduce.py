@@ -70,7 +70,9 @@ def recorded_config(run_id: str, tracking_uri: str) -> DictConfig:
                 run_id=run_id, artifact_path=CONFIG_ARTIFACT, dst_path=folder, tracking_uri=tracking_uri
             )
         except Exception as error:
-            raise ConfigurationError(f"run {run_id} has no readable {CONFIG_ARTIFACT} at {tracking_uri}: {error}") from error
+            raise ConfigurationError(
+                f"run {run_id} has no readable {CONFIG_ARTIFACT} at {tracking_uri}: {error}"
+            ) from error
         config = OmegaConf.load(path)
     if not isinstance(config, DictConfig):
         raise ConfigurationError(f"{CONFIG_ARTIFACT} of run {run_id} is not a mapping")
@@ -123,8 +125,8 @@ def reproduce(run_id: str, tracking_uri: str, output_dir: str | Path) -> tuple[s
             current["git_commit"],
             current["git_dirty"],
         )
-    if "torch_num_threads" in tags:
-        torch.set_num_threads(int(tags["torch_num_threads"]))
+    threads = torch.get_num_threads()
+    torch.set_num_threads(int(tags.get("torch_num_threads", threads)))
     with open_dict(cfg):
         cfg.output_dir = str(output_dir)
         cfg.tracking._target_ = f"{ReproductionTracker.__module__}.{ReproductionTracker.__qualname__}"
@@ -132,7 +134,10 @@ def reproduce(run_id: str, tracking_uri: str, output_dir: str | Path) -> tuple[s
         cfg.tracking.reproduces = run_id
         cfg.tracking.recorded_tags = choice_tags(recorded)
         cfg.tracking.recorded_run_name = recorded.info.run_name
-    train(cfg)
+    try:
+        train(cfg)
+    finally:
+        torch.set_num_threads(threads)
     experiment_id = recorded.info.experiment_id
     experiment_name = cfg.tracking.experiment_name
     experiment = client.get_experiment_by_name(experiment_name)

@@ -45,4 +45,6 @@ class PrepareTrackingStore(Callback):
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         experiment_id = ensure_experiment(self.tracking_uri, self.experiment_name)
-        logger.info("Sweep logs to MLflow experiment %r (%s) at %s", self.experiment_name, experiment_id, self.tracking_uri)
+        logger.info(
+            "Sweep logs to MLflow experiment %r (%s) at %s", self.experiment_name, experiment_id, self.tracking_uri
+        )
