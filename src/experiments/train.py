@@ -27,12 +27,12 @@ def in_sweep() -> bool:
 
 
 @hydra.main(version_base="1.3", config_path=config_dir(), config_name="train")
-def main(cfg: DictConfig) -> float:
+def main(cfg: DictConfig) -> float | None:
     """Run one job; return the best dev value of ``evaluation.select_metric`` for sweepers.
 
     In a sweep, a job that raises has already been marked FAILED in MLflow with its error; unless
-    ``fail_fast=true`` it returns NaN (which optuna records as a failed trial) so the other jobs go on.
-    A single run always raises.
+    ``fail_fast=true`` it returns None so the other jobs go on (the basic sweeper ignores the value; optuna
+    records a failed trial, within ``hydra.sweeper.max_failure_rate``). A single run always raises.
     """
     try:
         summary = train(cfg)
@@ -40,7 +40,7 @@ def main(cfg: DictConfig) -> float:
         if cfg.get("fail_fast", True) or not in_sweep():
             raise
         logger.exception("Job %s failed; the sweep goes on (fail_fast=false)", HydraConfig.get().job.num)
-        return float("nan")
+        return None
     return summary[f"best_{cfg.evaluation.select_metric}"]
 
 
