@@ -131,3 +131,26 @@ def test_the_focal_search_preset_searches_gamma_and_alpha():
     cfg = compose_with_hydra("experiment=focal_search")
     assert cfg.hydra.sweeper.params == {"loss.gamma": "interval(0.0, 5.0)", "loss.alpha": "interval(0.05, 0.95)"}
     assert "gamma" in cfg.loss and "alpha" in cfg.loss and cfg.hydra.sweeper.max_failure_rate == 1.0
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(importlib.util.find_spec("hydra_plugins.hydra_optuna_sweeper") is None, reason="optuna extra")
+def test_failed_optuna_trials_are_recorded_and_the_search_goes_on(
+    mlflow_server: str, mini_wikiqa: Path, tmp_path: Path
+):
+    sweep_dir = tmp_path / "multirun"
+    run_app(
+        [
+            "-m", *TINY_JOB, "trainer.epochs=1", f"data.root={mini_wikiqa}", "hydra/sweeper=optuna",
+            "hydra/sweeper/sampler=grid", "hydra.sweeper.n_trials=2", "hydra.sweeper.n_jobs=1",
+            "hydra.sweeper.max_failure_rate=1.0",
+            "trainer.learning_rate=choice(-1,0.001)",
+            "tracking.experiment_name=optuna-failing", f"hydra.sweep.dir={sweep_dir}",
+        ],
+        cwd=tmp_path,
+        tracking_uri=mlflow_server,
+    )  # fmt: skip
+    runs = experiment_runs(mlflow_server, "optuna-failing")
+    status = {run.data.params["trainer.learning_rate"]: run.info.status for run in runs}
+    assert status == {"-1": "FAILED", "0.001": "FINISHED"}
+    assert "learning_rate: 0.001" in (sweep_dir / "optimization_results.yaml").read_text()
