@@ -138,11 +138,13 @@ def test_the_focal_search_preset_searches_gamma_and_alpha():
 def test_failed_optuna_trials_are_recorded_and_the_search_goes_on(
     mlflow_server: str, mini_wikiqa: Path, tmp_path: Path
 ):
+    # the random sampler with seed 0 draws 0.001, then -1 (a search where no trial completes ends in an error)
     sweep_dir = tmp_path / "multirun"
     run_app(
         [
             "-m", *TINY_JOB, "trainer.epochs=1", f"data.root={mini_wikiqa}", "hydra/sweeper=optuna",
-            "hydra/sweeper/sampler=grid", "hydra.sweeper.n_trials=2", "hydra.sweeper.n_jobs=1",
+            "hydra/sweeper/sampler=random", "hydra.sweeper.sampler.seed=0", "hydra.sweeper.n_trials=2",
+            "hydra.sweeper.n_jobs=1",
             "hydra.sweeper.max_failure_rate=1.0",
             "trainer.learning_rate=choice(-1,0.001)",
             "tracking.experiment_name=optuna-failing", f"hydra.sweep.dir={sweep_dir}",
