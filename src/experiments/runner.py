@@ -21,6 +21,7 @@ from omegaconf import DictConfig, OmegaConf
 from experiments.config import check_config
 from experiments.data.splits import LABEL, TEXT_A, TEXT_B, PairSplits, class_counts, fingerprint, metric_safe
 from experiments.decision import DecisionRule, save_classifier
+from experiments.distributed import is_main_process
 from experiments.errors import ConfigurationError
 from experiments.evaluation import THRESHOLD_METRICS, PairClassificationEvaluator, binary_metrics_at
 from experiments.evaluation.metrics import multiclass_metrics
@@ -29,6 +30,7 @@ from experiments.heads.base import Head
 from experiments.negatives import NegativesMode
 from experiments.sampling import EpochSampler, pair_lengths
 from experiments.tracking import EpochMetricsLogger, MlflowTracker
+from experiments.tracking.provenance import provenance_tags
 from experiments.training import (
     GuardedCrossEncoderTrainer,
     early_stopping,
@@ -197,7 +199,7 @@ def train(cfg: DictConfig) -> dict[str, float]:
     check_run_config(cfg)
     checkpoint, run_id = resume_point(cfg)
     transformers.set_seed(cfg.seed)
-    tags = hydra_context()
+    tags = hydra_context() | provenance_tags(cfg.seed)
     tracker: MlflowTracker = build(cfg.tracking, run_name=run_name(cfg, tags), tags=tags, run_id=run_id)
     with tracker:
         (Path(cfg.output_dir) / RUN_ID_FILE).write_text(str(tracker.run_id), encoding="utf-8")
@@ -308,9 +310,10 @@ def _run(cfg: DictConfig, tracker: MlflowTracker, checkpoint: Path | None = None
         best_epoch=best_epoch,
         select_metric=cfg.evaluation.select_metric,
     )
-    model_dir = save_classifier(model, head, rule, Path(cfg.output_dir) / "model")
-    tracker.set_tags({"model_dir": str(model_dir.resolve())})
-    if not cfg.keep_checkpoints:
-        shutil.rmtree(checkpoints, ignore_errors=True)
+    if is_main_process():  # one writer per run under torchrun
+        model_dir = save_classifier(model, head, rule, Path(cfg.output_dir) / "model")
+        tracker.set_tags({"model_dir": str(model_dir.resolve())})
+        if not cfg.keep_checkpoints:
+            shutil.rmtree(checkpoints, ignore_errors=True)
     logger.info("Best epoch %d: %s", best_epoch, {k: round(v, 4) for k, v in summary.items()})
     return summary

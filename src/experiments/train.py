@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import hydra
+from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
 from omegaconf import DictConfig
 
 from experiments.config import register_configs
 from experiments.runner import train
+
+logger = logging.getLogger(__name__)
 
 
 def config_dir() -> str:
@@ -20,10 +25,26 @@ def config_dir() -> str:
 register_configs()
 
 
+def in_sweep() -> bool:
+    """True inside a ``--multirun`` job."""
+    return HydraConfig.initialized() and HydraConfig.get().mode == RunMode.MULTIRUN
+
+
 @hydra.main(version_base="1.3", config_path=config_dir(), config_name="train")
-def main(cfg: DictConfig) -> float:
-    """Run one job; return the best dev value of ``evaluation.select_metric`` for sweepers."""
-    summary = train(cfg)
+def main(cfg: DictConfig) -> float | None:
+    """Run one job; return the best dev value of ``evaluation.select_metric`` for sweepers.
+
+    In a sweep, a job that raises has already been marked FAILED in MLflow with its error; unless
+    ``fail_fast=true`` it returns None so the other jobs go on (the basic sweeper ignores the value; optuna
+    records a failed trial, within ``hydra.sweeper.max_failure_rate``). A single run always raises.
+    """
+    try:
+        summary = train(cfg)
+    except Exception:
+        if cfg.get("fail_fast", True) or not in_sweep():
+            raise
+        logger.exception("Job %s failed; the sweep goes on (fail_fast=false)", HydraConfig.get().job.num)
+        return None
     return summary[f"best_{cfg.evaluation.select_metric}"]
 
 

@@ -62,6 +62,8 @@ def training_arguments(
         "greater_is_better": True,
         "report_to": [],
         "dataloader_num_workers": dataloader_num_workers,
+        # Under torchrun: every parameter is used in each step; the default (True for a CrossEncoder) breaks DDP
+        "ddp_find_unused_parameters": False,
         "disable_tqdm": False,
     }
     if batch_sampler is not None:

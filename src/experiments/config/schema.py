@@ -92,6 +92,7 @@ class RunConfig:
     output_dir: str = MISSING
     keep_checkpoints: bool = MISSING
     resume: bool = MISSING
+    fail_fast: bool = MISSING
     data: Any = MISSING
     model: Any = MISSING
     head: Any = MISSING

@@ -17,7 +17,9 @@ from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 from mlflow.utils.time import get_current_time_millis
 
+from experiments.distributed import is_main_process, process_rank
 from experiments.errors import ConfigurationError
+from experiments.tracking.sweep_callback import ensure_experiment
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +64,8 @@ class MlflowTracker:
 
     Use as a context manager: the run starts on entry and ends FINISHED, or FAILED (KILLED on
     Ctrl-C) with the error in the tag ``error`` and the traceback as an artifact, when the block raises.
+    In a multi-process run (``torchrun``) only rank 0 creates and writes the run; on the other ranks
+    every method does nothing, so one training never makes more than one run.
 
     Args:
         tracking_uri: e.g. ``sqlite:///mlflow.db`` or ``http://127.0.0.1:5000``.
@@ -91,13 +95,16 @@ class MlflowTracker:
         self.run_id: str | None = None
         self._resume_run_id = run_id
         self._logged_params: dict[str, str] = {}
+        self.enabled = is_main_process()
 
-    def start(self) -> str:
+    def start(self) -> str | None:
+        if not self.enabled:
+            logger.info("Rank %d: MLflow run left to rank 0", process_rank())
+            return None
         check_server(self.tracking_uri, self.health_timeout)
         if self._resume_run_id is not None:
             return self._reopen(self._resume_run_id)
-        experiment = self.client.get_experiment_by_name(self.experiment_name)
-        experiment_id = experiment.experiment_id if experiment else self.client.create_experiment(self.experiment_name)
+        experiment_id = ensure_experiment(self.tracking_uri, self.experiment_name)
         run = self.client.create_run(experiment_id, run_name=self.run_name, tags=self.tags)
         self.run_id = run.info.run_id
         logger.info("MLflow run %s in experiment %r at %s", self.run_id, self.experiment_name, self.tracking_uri)
@@ -116,7 +123,7 @@ class MlflowTracker:
         return run_id
 
     def end(self, status: str = "FINISHED") -> None:
-        if self.run_id is not None:
+        if self.enabled and self.run_id is not None:
             self.client.set_terminated(self.run_id, status=status)
 
     def __enter__(self) -> MlflowTracker:
@@ -124,6 +131,8 @@ class MlflowTracker:
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
+        if not self.enabled:
+            return
         if exc is None:
             self.end(RunStatus.to_string(RunStatus.FINISHED))
             return
@@ -136,6 +145,8 @@ class MlflowTracker:
 
     def log_params(self, params: Mapping[str, Any]) -> None:
         """Log params; in a continued run, those already logged are kept (MLflow params cannot change)."""
+        if not self.enabled:
+            return
         entries = []
         for key, value in flatten(params).items():
             text = _param_value(value)
@@ -154,26 +165,38 @@ class MlflowTracker:
             self.client.log_batch(self._run(), params=entries[start : start + BATCH_SIZE])
 
     def set_tags(self, tags: Mapping[str, Any]) -> None:
+        if not self.enabled:
+            return
         entries = [RunTag(key, str(value)) for key, value in tags.items()]
         for start in range(0, len(entries), BATCH_SIZE):
             self.client.log_batch(self._run(), tags=entries[start : start + BATCH_SIZE])
 
     def log_metrics(self, metrics: Mapping[str, float], step: int = 0) -> None:
+        if not self.enabled:
+            return
         now = get_current_time_millis()
         entries = [Metric(key, float(value), now, int(step)) for key, value in metrics.items()]
         for start in range(0, len(entries), BATCH_SIZE):
             self.client.log_batch(self._run(), metrics=entries[start : start + BATCH_SIZE])
 
     def log_artifact(self, path: str | Path, artifact_path: str | None = None) -> None:
+        if not self.enabled:
+            return
         self.client.log_artifact(self._run(), str(path), artifact_path)
 
     def log_text(self, text: str, artifact_file: str) -> None:
+        if not self.enabled:
+            return
         self.client.log_text(self._run(), text, artifact_file)
 
     def log_dict(self, mapping: Mapping[str, Any], artifact_file: str) -> None:
+        if not self.enabled:
+            return
         self.client.log_text(self._run(), json.dumps(mapping, indent=2, default=str), artifact_file)
 
     def log_figure(self, figure: Any, artifact_file: str) -> None:
+        if not self.enabled:
+            return
         self.client.log_figure(self._run(), figure, artifact_file)
 
     @contextmanager
@@ -181,7 +204,8 @@ class MlflowTracker:
         """A temporary folder whose contents are logged as artifacts when the block ends."""
         with tempfile.TemporaryDirectory() as folder:
             yield Path(folder)
-            self.client.log_artifacts(self._run(), folder, artifact_path)
+            if self.enabled:
+                self.client.log_artifacts(self._run(), folder, artifact_path)
 
     def _run(self) -> str:
         if self.run_id is None:

@@ -1,0 +1,136 @@
+"""Session fixtures for sweep tests: a real ``mlflow server`` on 127.0.0.1, a small WikiQA copy, one 2×2 sweep.
+
+Sweeps run as subprocesses (``python -m experiments.train -m ...``), the way users launch them.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from mlflow.entities import Run
+from mlflow.tracking import MlflowClient
+
+from experiments.data.wikiqa import embedded_wikiqa_dir
+
+SRC = Path(__file__).resolve().parents[2] / "src"
+# A small copy of WikiQA (passed as data.root) keeps each job to seconds: whole-file rows, nothing changed.
+MINI_ROWS = {"train": 400, "dev": 150, "test": 150}
+# Tiny model, 100 training rows, 2 epochs: each job takes seconds.
+TINY_JOB = ("experiment=smoke", "data.max_train_rows=100", "trainer.epochs=2")
+SERVER_START_S = 300
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_for_health(url: str, process: subprocess.Popen[bytes], timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"mlflow server exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}/health", timeout=5) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.5)
+    raise TimeoutError(f"mlflow server at {url} not healthy after {timeout_s} s")
+
+
+@pytest.fixture(scope="session")
+def mlflow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``mlflow server`` with a SQLite store and served artifacts on a free local port; its URI."""
+    folder = tmp_path_factory.mktemp("mlflow-server")
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    command = [
+        sys.executable, "-m", "mlflow", "server",
+        "--backend-store-uri", f"sqlite:///{folder / 'mlflow.db'}",
+        "--artifacts-destination", str(folder / "artifacts"),
+        "--serve-artifacts",
+        "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
+    ]  # fmt: skip
+    with (folder / "server.log").open("wb") as log:
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        wait_for_health(url, process, SERVER_START_S)
+        yield url
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+
+
+@pytest.fixture(scope="session")
+def mini_wikiqa(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The first rows of each embedded WikiQA file, as a folder for ``data.root``."""
+    folder = tmp_path_factory.mktemp("wikiqa-mini")
+    for split, rows in MINI_ROWS.items():
+        name = f"WikiQA-{split}.tsv"
+        lines = (embedded_wikiqa_dir() / name).read_text(encoding="utf-8").splitlines(keepends=True)
+        (folder / name).write_text("".join(lines[: rows + 1]), encoding="utf-8")
+    return folder
+
+
+def run_app(
+    args: Sequence[str], cwd: Path, tracking_uri: str, timeout_s: int = 600, module: Sequence[str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``python -m experiments.train ARGS`` (or another ``module`` command) with this checkout's source."""
+    env = {**os.environ, "MLFLOW_TRACKING_URI": tracking_uri, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(SRC), os.environ.get("PYTHONPATH")]))
+    command = [*(module or [sys.executable, "-m", "experiments.train"]), *args]
+    result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout_s)
+    if result.returncode != 0:
+        raise AssertionError(f"{command} exited {result.returncode}:\n{result.stdout[-3000:]}\n{result.stderr[-6000:]}")
+    return result
+
+
+def experiment_runs(tracking_uri: str, experiment_name: str) -> list[Run]:
+    client = MlflowClient(tracking_uri)
+    experiment = client.get_experiment_by_name(experiment_name)
+    assert experiment is not None, experiment_name
+    return client.search_runs([experiment.experiment_id], max_results=1000)
+
+
+@dataclass(frozen=True)
+class Sweep:
+    tracking_uri: str
+    experiment_name: str
+    sweep_dir: Path
+    runs: list[Run]
+
+
+@pytest.fixture(scope="session")
+def grid_sweep(mlflow_server: str, mini_wikiqa: Path, tmp_path_factory: pytest.TempPathFactory) -> Sweep:
+    """The quick grid preset narrowed to what every checkout has: head × seed = 2 × 2 jobs, joblib, 2 at a time."""
+    folder = tmp_path_factory.mktemp("grid")
+    sweep_dir = folder / "multirun"
+    run_app(
+        [
+            "-m", "experiment=imbalance_grid_quick", "loss=plain", "sampling=none",
+            "head=binary_sigmoid,binary_softmax", "seed=1,2",
+            f"data.root={mini_wikiqa}", "data.max_train_rows=100",
+            "tracking.experiment_name=grid", f"hydra.sweep.dir={sweep_dir}",
+            "hydra/launcher=joblib", "hydra.launcher.n_jobs=2",
+        ],
+        cwd=folder,
+        tracking_uri=mlflow_server,
+    )  # fmt: skip
+    return Sweep(mlflow_server, "grid", sweep_dir, experiment_runs(mlflow_server, "grid"))

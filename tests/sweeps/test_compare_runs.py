@@ -1,0 +1,35 @@
+"""``experiments-compare`` on the runs of a real sweep: the table holds exactly what MLflow holds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from experiments.compare import main
+from tests.sweeps.conftest import Sweep
+
+
+def test_the_table_aggregates_the_sweep_runs_over_seeds(grid_sweep: Sweep, tmp_path: Path):
+    out = tmp_path / "comparison"
+    status = main([
+        "--tracking-uri", grid_sweep.tracking_uri, "--sweep-id", str(grid_sweep.sweep_dir),
+        "--metric", "test_f1", "--curve-metric", "dev_f1", "--out", str(out),
+    ])  # fmt: skip
+    assert status == 0
+    table = pd.read_csv(out / "comparison.csv")
+    assert sorted(table["head"]) == ["binary_sigmoid", "binary_softmax"]
+    for _, row in table.iterrows():
+        values = [run.data.metrics["test_f1"] for run in grid_sweep.runs if run.data.tags["head"] == row["head"]]
+        assert row["mean"] == pytest.approx(np.mean(values), abs=1e-12)
+        assert row["std"] == pytest.approx(np.std(values, ddof=1), abs=1e-12)
+        assert row["n"] == 2 and row["failed"] == 0
+    assert table["best"].tolist() == [True, False] and table["mean"].is_monotonic_decreasing
+    assert table.loc[1, "n_pairs"] == 2
+    curves = pd.read_csv(out / "curves.csv")
+    assert len(curves) == 4 * 2 and sorted(curves["epoch"].unique()) == [1, 2]
+    for name in ("comparison.md", "comparison.tex", "test_f1_by_group.png", "dev_f1_curves.png"):
+        assert (out / name).stat().st_size > 0, name
+    assert "\\textbf" in (out / "comparison.tex").read_text()

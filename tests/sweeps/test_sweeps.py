@@ -1,0 +1,158 @@
+"""Multirun sweeps as users launch them: joblib and submitit_local jobs logging to a real ``mlflow server``."""
+
+from __future__ import annotations
+
+import importlib.util
+import itertools
+from pathlib import Path
+
+import pytest
+from hydra import compose, initialize_config_dir
+from hydra.core.global_hydra import GlobalHydra
+from mlflow.tracking import MlflowClient
+
+from experiments.train import config_dir
+from tests.sweeps.conftest import TINY_JOB, Sweep, experiment_runs, run_app
+
+PROVENANCE_TAGS = (
+    "git_commit", "git_dirty", "version_torch", "version_transformers", "version_sentence-transformers",
+    "version_mlflow", "version_python", "hardware_cpu", "hardware_gpu", "torch_num_threads", "world_size", "command",
+    "data_fingerprint_train", "data_fingerprint_dev", "data_fingerprint_test",
+)  # fmt: skip
+
+
+def test_a_joblib_grid_makes_one_run_per_job_with_its_sweep_and_choices(grid_sweep: Sweep):
+    runs = grid_sweep.runs
+    assert len(runs) == 4 and len({run.info.run_id for run in runs}) == 4
+    assert all(run.info.status == "FINISHED" for run in runs)
+    combos = sorted((run.data.tags["head"], run.data.tags["seed"]) for run in runs)
+    assert combos == sorted(itertools.product(["binary_sigmoid", "binary_softmax"], ["1", "2"]))
+    assert {run.data.tags["sweep_id"] for run in runs} == {str(grid_sweep.sweep_dir)}
+    assert sorted(run.data.tags["sweep_job"] for run in runs) == ["0", "1", "2", "3"]
+    for run in runs:
+        tags = run.data.tags
+        assert all(tags.get(key) for key in PROVENANCE_TAGS), sorted(set(PROVENANCE_TAGS) - set(tags))
+        assert tags["git_dirty"] in {"true", "false", "unknown"}
+        assert tags["seed"] == run.data.params["seed"]
+        assert (
+            f"head={tags['head']}" in tags["overrides"].split()
+            and "experiment=imbalance_grid_quick" in tags["overrides"]
+        )
+        assert tags["model"] == "tiny" and tags["experiment"] == "imbalance_grid_quick"
+        assert tags["world_size"] == "1" and tags["hardware_gpu"] == "none"
+
+
+def test_every_job_logs_its_own_per_epoch_history(grid_sweep: Sweep):
+    client = MlflowClient(grid_sweep.tracking_uri)
+    for run in grid_sweep.runs:
+        for key in ("dev_f1", "dev_f1_threshold", "train_loss"):
+            history = client.get_metric_history(run.info.run_id, key)
+            assert sorted(point.step for point in history) == [1, 2], key
+        assert client.list_artifacts(run.info.run_id, "config")[0].path == "config/resolved.yaml"
+
+
+def test_a_failing_job_is_recorded_failed_and_the_others_finish(mlflow_server: str, mini_wikiqa: Path, tmp_path: Path):
+    # trainer.learning_rate=-1 composes, and fails inside train() once the run has started
+    result = run_app(
+        [
+            "-m", *TINY_JOB, "trainer.epochs=1", f"data.root={mini_wikiqa}", "trainer.learning_rate=1e-3,-1,2e-3",
+            "tracking.experiment_name=failing", f"hydra.sweep.dir={tmp_path / 'multirun'}",
+            "hydra/launcher=joblib", "hydra.launcher.n_jobs=2",
+        ],
+        cwd=tmp_path,
+        tracking_uri=mlflow_server,
+    )  # fmt: skip
+    runs = {run.data.params["trainer.learning_rate"]: run for run in experiment_runs(mlflow_server, "failing")}
+    assert sorted(runs) == ["-1", "0.001", "0.002"]
+    assert runs["-1"].info.status == "FAILED"
+    assert runs["-1"].data.tags["error"] == "ConfigurationError: trainer.learning_rate must be positive, got -1"
+    assert runs["0.001"].info.status == runs["0.002"].info.status == "FINISHED"
+    assert "the sweep goes on (fail_fast=false)" in result.stderr + result.stdout
+
+
+@pytest.mark.slow
+def test_a_submitit_local_sweep_shares_one_sweep_id(mlflow_server: str, mini_wikiqa: Path, tmp_path: Path):
+    # the default sweep folder (multirun/${now:...}) must resolve to one id in every job
+    run_app(
+        [
+            "-m", *TINY_JOB, "trainer.epochs=1", f"data.root={mini_wikiqa}", "seed=1,2",
+            "tracking.experiment_name=submitit", "hydra/launcher=submitit_local", "hydra.launcher.timeout_min=20",
+        ],
+        cwd=tmp_path,
+        tracking_uri=mlflow_server,
+    )  # fmt: skip
+    runs = experiment_runs(mlflow_server, "submitit")
+    assert sorted(run.data.tags["seed"] for run in runs) == ["1", "2"]
+    assert all(run.info.status == "FINISHED" for run in runs)
+    (sweep_id,) = {run.data.tags["sweep_id"] for run in runs}
+    assert sweep_id.startswith("multirun/") and (tmp_path / sweep_id / "multirun.yaml").is_file()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(importlib.util.find_spec("hydra_plugins.hydra_optuna_sweeper") is None, reason="optuna extra")
+def test_an_optuna_search_records_its_trials(mlflow_server: str, mini_wikiqa: Path, tmp_path: Path):
+    sweep_dir = tmp_path / "multirun"
+    run_app(
+        [
+            "-m", *TINY_JOB, "trainer.epochs=1", f"data.root={mini_wikiqa}", "hydra/sweeper=optuna",
+            "hydra.sweeper.n_trials=2", "hydra.sweeper.direction=maximize", "hydra.sweeper.sampler.seed=0",
+            "trainer.learning_rate=interval(1e-4,1e-2)", "tracking.experiment_name=optuna",
+            f"hydra.sweep.dir={sweep_dir}",
+        ],
+        cwd=tmp_path,
+        tracking_uri=mlflow_server,
+    )  # fmt: skip
+    runs = experiment_runs(mlflow_server, "optuna")
+    rates = [float(run.data.params["trainer.learning_rate"]) for run in runs]
+    assert len(runs) == 2 and len(set(rates)) == 2 and all(1e-4 <= rate <= 1e-2 for rate in rates)
+    best = (sweep_dir / "optimization_results.yaml").read_text()
+    assert f"best_value: {max(run.data.metrics['best_dev_f1'] for run in runs)}" in best
+
+
+def compose_with_hydra(*overrides: str):
+    GlobalHydra.instance().clear()
+    try:
+        with initialize_config_dir(config_dir=config_dir(), version_base="1.3"):
+            return compose("train", overrides=list(overrides), return_hydra_config=True)
+    finally:
+        GlobalHydra.instance().clear()
+
+
+def test_the_imbalance_grid_sweeps_every_loss_and_sampling_over_three_seeds():
+    params = compose_with_hydra("experiment=imbalance_grid").hydra.sweeper.params
+    assert len(params.loss.split(",")) == 8 and params.sampling == "none,over,under,rotating"
+    assert params.seed == "1,2,3"
+    quick = compose_with_hydra("experiment=imbalance_grid_quick")
+    assert quick.model.name == "tiny-bert" and quick.hydra.sweeper.params.seed == "1,2"
+
+
+@pytest.mark.skipif(not (Path(config_dir()) / "loss" / "focal.yaml").is_file(), reason="needs conf/loss/focal.yaml")
+def test_the_focal_search_preset_searches_gamma_and_alpha():
+    cfg = compose_with_hydra("experiment=focal_search")
+    assert cfg.hydra.sweeper.params == {"loss.gamma": "interval(0.0, 5.0)", "loss.alpha": "interval(0.05, 0.95)"}
+    assert "gamma" in cfg.loss and "alpha" in cfg.loss and cfg.hydra.sweeper.max_failure_rate == 1.0
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(importlib.util.find_spec("hydra_plugins.hydra_optuna_sweeper") is None, reason="optuna extra")
+def test_failed_optuna_trials_are_recorded_and_the_search_goes_on(
+    mlflow_server: str, mini_wikiqa: Path, tmp_path: Path
+):
+    # the random sampler with seed 0 draws 0.001, then -1 (a search where no trial completes ends in an error)
+    sweep_dir = tmp_path / "multirun"
+    run_app(
+        [
+            "-m", *TINY_JOB, "trainer.epochs=1", f"data.root={mini_wikiqa}", "hydra/sweeper=optuna",
+            "hydra/sweeper/sampler=random", "hydra.sweeper.sampler.seed=0", "hydra.sweeper.n_trials=2",
+            "hydra.sweeper.n_jobs=1",
+            "hydra.sweeper.max_failure_rate=1.0",
+            "trainer.learning_rate=choice(-1,0.001)",
+            "tracking.experiment_name=optuna-failing", f"hydra.sweep.dir={sweep_dir}",
+        ],
+        cwd=tmp_path,
+        tracking_uri=mlflow_server,
+    )  # fmt: skip
+    runs = experiment_runs(mlflow_server, "optuna-failing")
+    status = {run.data.params["trainer.learning_rate"]: run.info.status for run in runs}
+    assert status == {"-1": "FAILED", "0.001": "FINISHED"}
+    assert "learning_rate: 0.001" in (sweep_dir / "optimization_results.yaml").read_text()
