@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import f1_score
 
-from experiments.data.wikiqa import read_wikiqa_split
+from experiments.data.wikiqa import load_wikiqa
 from experiments.decision import DecisionRule, save_classifier
 from experiments.heads import BinarySigmoidHead
 from experiments.models import tiny_cross_encoder
@@ -40,9 +40,9 @@ def test_the_saved_model_gives_the_same_predictions_in_a_fresh_process(
     compose_config, tiny_wikiqa: Path, tmp_path: Path
 ):
     summary = train(compose_config(*fast_overrides(tiny_wikiqa)))
-    test = read_wikiqa_split(tiny_wikiqa / "WikiQA-test.tsv")
+    test = load_wikiqa(str(tiny_wikiqa)).test
     pairs_file = tmp_path / "pairs.json"
-    pairs_file.write_text(json.dumps(list(zip(test["Question"], test["Sentence"], strict=True))))
+    pairs_file.write_text(json.dumps(list(zip(test["sentence_a"], test["sentence_b"], strict=True))))
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
     output = subprocess.run(
         [sys.executable, "-c", LOAD_AND_SCORE, str(tmp_path / "run" / "model"), str(pairs_file)],
@@ -56,4 +56,4 @@ def test_the_saved_model_gives_the_same_predictions_in_a_fresh_process(
     assert loaded["label_names"] == ["0", "1"]
     predicted = np.array([int(label) for label in loaded["labels"]])
     assert (predicted == (np.array(loaded["scores"]) > loaded["threshold"])).all()
-    assert f1_score(test["Label"].astype(int), predicted, zero_division=0) == pytest.approx(summary["test_f1"])
+    assert f1_score(test["label"], predicted, zero_division=0) == pytest.approx(summary["test_f1"])
