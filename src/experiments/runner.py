@@ -176,6 +176,7 @@ def _run(cfg: DictConfig, tracker: MlflowTracker) -> dict[str, float]:
     head: Head = instantiate(cfg.head)
     model = instantiate(cfg.model, num_labels=head.num_labels(data.num_classes))
     loss = instantiate(cfg.loss, model=model, class_counts=counts)
+    tracker.log_params({"loss_config": getattr(loss, "get_config_dict", dict)()})
     dev_evaluator = build_evaluator(data, DEV, head, cfg)
     check_select_metric(dev_evaluator, cfg.evaluation.select_metric)
 
