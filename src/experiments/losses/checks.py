@@ -59,6 +59,6 @@ def check_range(
     if below or above or number != number:
         left = "(" if low_open or low is None else "["
         right = ")" if high_open or high is None else "]"
-        interval = f"{left}{'-inf' if low is None else low:g}, {'inf' if high is None else high:g}{right}"
+        interval = f"{left}{'-inf' if low is None else f'{low:g}'}, {'inf' if high is None else f'{high:g}'}{right}"
         raise ConfigurationError(f"loss={loss}: {key} must be in {interval}, got {value!r}")
     return number
