@@ -89,8 +89,11 @@ def test_weighted_losses_reject_zero_counts(tiny_model, name: str):
 
 
 def test_infinite_weights_are_an_error(tiny_model):
-    with pytest.raises(ConfigurationError, match=r"^loss=normalized: class weights \[nan, 0\.0\] from "
-                       r"class_counts=\[1, 1000000\] are not all finite and positive; change the loss settings$"):
+    with pytest.raises(
+        ConfigurationError,
+        match=r"^loss=normalized: class weights \[nan, 0\.0\] from "
+        r"class_counts=\[1, 1000000\] are not all finite and positive; change the loss settings$",
+    ):
         build_loss("normalized", tiny_model(1), [1, 1_000_000], power=1000)
 
 

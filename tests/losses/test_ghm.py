@@ -35,7 +35,7 @@ def test_weights_of_a_batch_with_known_gradient_norms(logits: torch.Tensor):
     assert norms.tolist() == pytest.approx([0.05, 0.07, 0.85, 0.45], abs=1e-6)
     assert ghm_weights(norms, bins=10).tolist() == pytest.approx(WEIGHTS)
     cross_entropy = [-math.log(0.95), -math.log(0.93), -math.log(0.15), -math.log(0.55)]
-    expected = sum(w * l for w, l in zip(WEIGHTS, cross_entropy, strict=True)) / 4
+    expected = sum(w * ce for w, ce in zip(WEIGHTS, cross_entropy, strict=True)) / 4
     assert ghm_c_loss(logits, LABELS, ghm_weights(norms, 10)).item() == pytest.approx(expected, rel=1e-5)
 
 

@@ -68,7 +68,9 @@ class GHMLoss(PairLoss):
         Li, Liu and Wang, "Gradient Harmonized Single-stage Detector", AAAI 2019.
     """
 
-    def __init__(self, model: CrossEncoder, class_counts: Sequence[int], bins: int = 10, momentum: float = 0.75) -> None:
+    def __init__(
+        self, model: CrossEncoder, class_counts: Sequence[int], bins: int = 10, momentum: float = 0.75
+    ) -> None:
         super().__init__(model, check_class_counts("ghm", model.num_labels, class_counts))
         if isinstance(bins, bool) or not isinstance(bins, int) or bins < 1:
             raise ConfigurationError(f"loss=ghm: bins must be a positive integer, got {bins!r}")
