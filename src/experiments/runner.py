@@ -237,6 +237,7 @@ def _run(cfg: DictConfig, tracker: MlflowTracker, checkpoint: Path | None = None
     model = build(cfg.model, num_labels=head.num_labels(data.num_classes))
     loss = negatives.check_loss(build(cfg.loss, model=model, class_counts=counts))
     loss = build(cfg.regularization, loss=loss)
+    tracker.log_params({"loss_config": getattr(loss, "get_config_dict", dict)()})
     dev_evaluator = build_evaluator(data, DEV, head, cfg)
     check_select_metric(dev_evaluator, cfg.evaluation.select_metric)
 
