@@ -19,6 +19,7 @@ import sys
 import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import mlflow
 import pandas as pd
@@ -56,10 +57,11 @@ class ReproductionTracker(MlflowTracker):
         reproduces: str = "",
         recorded_tags: Mapping[str, str] | None = None,
         recorded_run_name: str | None = None,
+        **tracker_options: Any,
     ) -> None:
         merged = {**(recorded_tags or {}), **(tags or {}), REPRODUCES: reproduces}
         name = f"{recorded_run_name}-reproduced" if recorded_run_name else run_name
-        super().__init__(tracking_uri, experiment_name, name, merged)
+        super().__init__(tracking_uri, experiment_name, name, merged, **tracker_options)
 
 
 def recorded_config(run_id: str, tracking_uri: str) -> DictConfig:

@@ -287,20 +287,21 @@ def _run(cfg: DictConfig, tracker: MlflowTracker, checkpoint: Path | None = None
     tracker.log_metrics(summary)
     tracker.log_dict(summary, f"{FOLDER}/summary.json")
     tracker.log_text(threshold_table(epoch_logger.history).to_csv(index=False), f"{FOLDER}/thresholds_per_epoch.csv")
-    figures = evaluation_figures(
-        head.binary,
-        dev_evaluator.scores_by_epoch[best_epoch],
-        dev_evaluator.labels,
-        test_scores,
-        test_evaluator.labels,
-        data.label_names,
-        best,
-        epoch_logger.history,
-        cfg.evaluation.threshold_metric,
-        cfg.evaluation.beta,
-    )
-    for artifact_file, figure in figures.items():
-        tracker.log_figure(figure, artifact_file)
+    if is_main_process():  # only rank 0 evaluates (and keeps the dev scores) under torchrun
+        figures = evaluation_figures(
+            head.binary,
+            dev_evaluator.scores_by_epoch[best_epoch],
+            dev_evaluator.labels,
+            test_scores,
+            test_evaluator.labels,
+            data.label_names,
+            best,
+            epoch_logger.history,
+            cfg.evaluation.threshold_metric,
+            cfg.evaluation.beta,
+        )
+        for artifact_file, figure in figures.items():
+            tracker.log_figure(figure, artifact_file)
 
     threshold_metric = cfg.evaluation.threshold_metric if head.binary else None
     rule = DecisionRule(

@@ -79,5 +79,8 @@ def test_snli_end_to_end_logs_labels_class_shares_and_fingerprints(
         assert params[f"data_fingerprint_{split}"] == tags[f"data_fingerprint_{split}"]
         assert len(tags[f"data_fingerprint_{split}"]) == 16
     labels = json.loads(Path(client.download_artifacts(run.info.run_id, "data/labels.json", str(tmp_path))).read_text())
-    assert labels == {"label_names": ["entailment", "neutral", "contradiction"]}
+    assert labels == {
+        "label_names": ["entailment", "neutral", "contradiction"],
+        "label_ids": {"entailment": 0, "neutral": 1, "contradiction": 2},
+    }
     assert PairClassifier.load(tmp_path / "run" / "model").rule.label_names == labels["label_names"]

@@ -24,7 +24,7 @@ LENGTHS = np.random.default_rng(7).integers(5, 400, size=len(LABELS))
 
 def batches(sampler: EpochSampler, epoch: int = 0, chunk_batches: int = 4, drop_last: bool = False, **kw: object):
     batch_sampler = EpochBatchSampler(
-        None,
+        range(len(LABELS)),
         batch_size=8,
         drop_last=drop_last,
         epoch_sampler=sampler.fit(LABELS, 2),

@@ -52,21 +52,21 @@ def test_every_job_logs_its_own_per_epoch_history(grid_sweep: Sweep):
 
 
 def test_a_failing_job_is_recorded_failed_and_the_others_finish(mlflow_server: str, mini_wikiqa: Path, tmp_path: Path):
-    # trainer.learning_rate=-1 composes, and fails inside train() once the run has started
+    # loss.gamma=-1 composes and passes the config checks, and fails when the loss is built, inside the run
     result = run_app(
         [
-            "-m", *TINY_JOB, "trainer.epochs=1", f"data.root={mini_wikiqa}", "trainer.learning_rate=1e-3,-1,2e-3",
+            "-m", *TINY_JOB, "trainer.epochs=1", f"data.root={mini_wikiqa}", "loss=focal", "loss.gamma=1,-1,2",
             "tracking.experiment_name=failing", f"hydra.sweep.dir={tmp_path / 'multirun'}",
             "hydra/launcher=joblib", "hydra.launcher.n_jobs=2",
         ],
         cwd=tmp_path,
         tracking_uri=mlflow_server,
     )  # fmt: skip
-    runs = {run.data.params["trainer.learning_rate"]: run for run in experiment_runs(mlflow_server, "failing")}
-    assert sorted(runs) == ["-1", "0.001", "0.002"]
+    runs = {run.data.params["loss.gamma"]: run for run in experiment_runs(mlflow_server, "failing")}
+    assert sorted(runs) == ["-1", "1", "2"]
     assert runs["-1"].info.status == "FAILED"
-    assert runs["-1"].data.tags["error"] == "ConfigurationError: trainer.learning_rate must be positive, got -1"
-    assert runs["0.001"].info.status == runs["0.002"].info.status == "FINISHED"
+    assert runs["-1"].data.tags["error"] == "ConfigurationError: loss=focal: gamma must be in [0, inf), got -1"
+    assert runs["1"].info.status == runs["2"].info.status == "FINISHED"
     assert "the sweep goes on (fail_fast=false)" in result.stderr + result.stdout
 
 
