@@ -32,6 +32,7 @@ from experiments.errors import ConfigurationError
 from experiments.runner import train
 from experiments.tracking import MlflowTracker
 from experiments.tracking.provenance import git_state
+from experiments.training import TIMING_METRICS
 
 logger = logging.getLogger(__name__)
 
@@ -84,12 +85,13 @@ def recorded_config(run_id: str, tracking_uri: str) -> DictConfig:
 def metric_differences(client: MlflowClient, recorded_id: str, reproduced_id: str) -> pd.DataFrame:
     """Per metric: steps compared, the recorded and reproduced final values, and the largest absolute difference.
 
-    A metric logged by only one of the runs, or at other steps, gets an infinite difference.
+    A metric logged by only one of the runs, or at other steps, gets an infinite difference. Wall-clock
+    timings (:data:`experiments.training.TIMING_METRICS`) measure the machine and are not compared.
     """
     recorded = client.get_run(recorded_id).data.metrics
     reproduced = client.get_run(reproduced_id).data.metrics
     rows = []
-    for key in sorted(set(recorded) | set(reproduced)):
+    for key in sorted((set(recorded) | set(reproduced)) - TIMING_METRICS):
         before = {m.step: m.value for m in client.get_metric_history(recorded_id, key)}
         after = {m.step: m.value for m in client.get_metric_history(reproduced_id, key)}
         if before.keys() != after.keys():

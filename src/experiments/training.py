@@ -88,6 +88,12 @@ class GuardedCrossEncoderTrainer(CrossEncoderTrainer):
         return result
 
 
+# Wall-clock figures logged with every run: measurements of the machine, not results of the model.
+TIMING_METRICS = frozenset(
+    {"train_runtime_s", "eval_runtime_s", "eval_share", "train_pairs_per_second", "train_epoch_seconds"}
+)
+
+
 def timing_metrics(log_history: Sequence[Mapping[str, Any]], pairs_trained: int) -> dict[str, float]:
     """Where the time of ``trainer.train()`` went, from the trainer's ``state.log_history``.
 

@@ -16,7 +16,12 @@ from torch import nn
 from experiments.models import tiny_cross_encoder
 from experiments.train import config_dir
 
-LOSS_OPTIONS = sorted(path.stem for path in (Path(config_dir()) / "loss").glob("*.yaml"))
+# Ranking losses train on anchors with several candidates (tested with their negatives modes in
+# tests/negatives); distillation needs a trained teacher (tests/test_ensemble_and_distillation.py).
+NOT_POINTWISE = {"mnrl", "listnet", "lambdaloss", "listmle", "distillation"}
+LOSS_OPTIONS = sorted(
+    path.stem for path in (Path(config_dir()) / "loss").glob("*.yaml") if path.stem not in NOT_POINTWISE
+)
 HEAD_LABELS = {"binary_sigmoid": 1, "binary_softmax": 2, "multiclass": 3}
 
 

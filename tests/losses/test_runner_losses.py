@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from hydra.errors import InstantiationException
 from mlflow.tracking import MlflowClient
 
+from experiments.errors import ConfigurationError
 from experiments.runner import train
 from experiments.training import NonFiniteLossError
 from tests.conftest import SMOKE
@@ -44,7 +44,7 @@ def test_a_diverging_run_is_marked_failed_with_its_step(compose_config, tracking
 
 
 def test_a_bad_loss_setting_fails_before_training(compose_config, tracking_uri: str):
-    with pytest.raises(InstantiationException, match=r"loss=focal: gamma must be in \[0, inf\), got -1"):
+    with pytest.raises(ConfigurationError, match=r"loss=focal: gamma must be in \[0, inf\), got -1"):
         train(compose_config(*SMOKE, "loss=focal", "loss.gamma=-1"))
     run = only_run(tracking_uri)
     assert run.info.status == "FAILED"

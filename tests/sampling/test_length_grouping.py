@@ -63,7 +63,7 @@ def test_batches_have_similar_lengths():
         return float(np.mean([np.ptp(LENGTHS[batch]) for batch in result]))
 
     grouped = batches(NoSampling(random_state=0), chunk_batches=25)
-    plain_sampler = EpochBatchSampler(None, 8, False, NoSampling(random_state=0).fit(LABELS, 2))
+    plain_sampler = EpochBatchSampler(range(len(LABELS)), 8, False, NoSampling(random_state=0).fit(LABELS, 2))
     plain = list(plain_sampler)
     # one chunk holding the whole epoch: sorted, so each batch spans a narrow band of lengths
     assert mean_spread(grouped) < mean_spread(plain) / 5

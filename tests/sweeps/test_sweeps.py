@@ -138,7 +138,8 @@ def test_the_focal_search_preset_searches_gamma_and_alpha():
 def test_failed_optuna_trials_are_recorded_and_the_search_goes_on(
     mlflow_server: str, mini_wikiqa: Path, tmp_path: Path
 ):
-    # the random sampler with seed 0 draws 0.001, then -1 (a search where no trial completes ends in an error)
+    # the random sampler with seed 0 draws 2, then -1 (a search where no trial completes ends in an error);
+    # gamma=-1 passes the config checks and fails inside the run, when the loss is built
     sweep_dir = tmp_path / "multirun"
     run_app(
         [
@@ -146,13 +147,13 @@ def test_failed_optuna_trials_are_recorded_and_the_search_goes_on(
             "hydra/sweeper/sampler=random", "hydra.sweeper.sampler.seed=0", "hydra.sweeper.n_trials=2",
             "hydra.sweeper.n_jobs=1",
             "hydra.sweeper.max_failure_rate=1.0",
-            "trainer.learning_rate=choice(-1,0.001)",
+            "loss=focal", "loss.gamma=choice(-1,2)",
             "tracking.experiment_name=optuna-failing", f"hydra.sweep.dir={sweep_dir}",
         ],
         cwd=tmp_path,
         tracking_uri=mlflow_server,
     )  # fmt: skip
     runs = experiment_runs(mlflow_server, "optuna-failing")
-    status = {run.data.params["trainer.learning_rate"]: run.info.status for run in runs}
-    assert status == {"-1": "FAILED", "0.001": "FINISHED"}
-    assert "learning_rate: 0.001" in (sweep_dir / "optimization_results.yaml").read_text()
+    status = {run.data.params["loss.gamma"]: run.info.status for run in runs}
+    assert status == {"-1": "FAILED", "2": "FINISHED"}
+    assert "loss.gamma: 2" in (sweep_dir / "optimization_results.yaml").read_text()
