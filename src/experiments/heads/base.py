@@ -6,6 +6,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 
 import numpy as np
+import torch
 from sentence_transformers.cross_encoder import CrossEncoder
 
 from experiments.errors import ConfigurationError
@@ -47,6 +48,18 @@ class Head(ABC):
 
     @abstractmethod
     def _num_labels(self, num_classes: int) -> int: ...
+
+    @staticmethod
+    def logits(model: CrossEncoder, pairs: Sequence[tuple[str, str]], batch_size: int) -> torch.Tensor:
+        """The model's raw outputs, shape (n, num_labels), as float64."""
+        raw = model.predict(
+            list(pairs),
+            batch_size=batch_size,
+            activation_fn=torch.nn.Identity(),
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return torch.from_numpy(np.asarray(raw, dtype=np.float64)).reshape(len(pairs), -1)
 
     @abstractmethod
     def scores(self, model: CrossEncoder, pairs: Sequence[tuple[str, str]], batch_size: int) -> np.ndarray: ...

@@ -22,11 +22,4 @@ class BinarySigmoidHead(Head):
         return 1
 
     def scores(self, model: CrossEncoder, pairs: Sequence[tuple[str, str]], batch_size: int) -> np.ndarray:
-        logits = model.predict(
-            list(pairs),
-            batch_size=batch_size,
-            activation_fn=torch.nn.Identity(),
-            convert_to_numpy=True,
-            show_progress_bar=False,
-        )
-        return torch.sigmoid(torch.from_numpy(np.asarray(logits, dtype=np.float64))).numpy().reshape(-1)
+        return torch.sigmoid(self.logits(model, pairs, batch_size)).numpy().reshape(-1)

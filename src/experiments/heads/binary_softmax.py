@@ -22,12 +22,4 @@ class BinarySoftmaxHead(Head):
         return 2
 
     def scores(self, model: CrossEncoder, pairs: Sequence[tuple[str, str]], batch_size: int) -> np.ndarray:
-        logits = model.predict(
-            list(pairs),
-            batch_size=batch_size,
-            activation_fn=torch.nn.Identity(),
-            convert_to_numpy=True,
-            show_progress_bar=False,
-        )
-        logits = torch.from_numpy(np.asarray(logits, dtype=np.float64))
-        return torch.softmax(logits, dim=-1)[:, 1].numpy()
+        return torch.softmax(self.logits(model, pairs, batch_size), dim=-1)[:, 1].numpy()
