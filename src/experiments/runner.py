@@ -19,6 +19,7 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
 from experiments.config import check_config
+from experiments.cross_validation import cross_validate
 from experiments.data.splits import LABEL, TEXT_A, TEXT_B, PairSplits, class_counts, fingerprint, metric_safe
 from experiments.decision import DecisionRule, save_classifier
 from experiments.distributed import is_main_process
@@ -209,12 +210,16 @@ def train(cfg: DictConfig) -> dict[str, float]:
         resolved.pop("resume", None)  # type: ignore[union-attr]
         tracker.log_params(resolved)  # type: ignore[arg-type]
         tracker.log_text(OmegaConf.to_yaml(cfg, resolve=True), "config/resolved.yaml")
+        if cfg.cv.folds:
+            return cross_validate(cfg, tracker, prepare_data(cfg), _run)
         return _run(cfg, tracker, checkpoint)
 
 
-def _run(cfg: DictConfig, tracker: MlflowTracker, checkpoint: Path | None = None) -> dict[str, float]:
+def _run(
+    cfg: DictConfig, tracker: MlflowTracker, checkpoint: Path | None = None, data: PairSplits | None = None
+) -> dict[str, float]:
     negatives: NegativesMode = build(cfg.negatives)
-    data = prepare_data(cfg, negatives)
+    data = prepare_data(cfg, negatives) if data is None else data
     augmentation = build(cfg.augmentation, random_state=cfg.seed)
     data = augmentation.apply(data)
     tracker.log_metrics(augmentation.summary())

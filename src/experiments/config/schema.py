@@ -93,6 +93,7 @@ class RunConfig:
     keep_checkpoints: bool = MISSING
     resume: bool = MISSING
     fail_fast: bool = MISSING
+    cv: Any = MISSING
     data: Any = MISSING
     model: Any = MISSING
     head: Any = MISSING
@@ -134,6 +135,7 @@ def _cuda_available() -> bool:
 
 CONSTRAINTS: tuple[Constraint, ...] = (
     Constraint("seed", lambda v: v >= 0, "be a non-negative integer"),
+    Constraint("cv.folds", lambda v: v is None or v >= 2, "be null or an integer of at least 2"),
     Constraint("trainer.epochs", lambda v: v >= 1, "be a positive integer"),
     Constraint("trainer.batch_size", lambda v: v >= 1, "be a positive integer"),
     Constraint("trainer.learning_rate", lambda v: v > 0, "be positive"),
