@@ -59,3 +59,15 @@ def test_only_rank_zero_creates_a_run(monkeypatch: pytest.MonkeyPatch, tracking_
 
 def test_ensure_experiment_returns_the_existing_one(tracking_uri: str):
     assert ensure_experiment(tracking_uri, "e") == ensure_experiment(tracking_uri, "e")
+
+
+def test_a_sqlite_store_keeps_its_artifacts_beside_the_database(tmp_path):
+    from mlflow.tracking import MlflowClient
+
+    from experiments.tracking.sweep_callback import ensure_experiment
+
+    uri = f"sqlite:///{tmp_path / 'store' / 'mlflow.db'}"
+    (tmp_path / "store").mkdir()
+    experiment_id = ensure_experiment(uri, "beside")
+    location = MlflowClient(uri).get_experiment(experiment_id).artifact_location
+    assert location == (tmp_path / "store" / "mlartifacts" / "beside").as_uri()
