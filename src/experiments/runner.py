@@ -24,8 +24,13 @@ from experiments.data.splits import LABEL, TEXT_A, TEXT_B, PairSplits, class_cou
 from experiments.decision import DecisionRule, save_classifier
 from experiments.distributed import is_main_process
 from experiments.errors import ConfigurationError
-from experiments.evaluation import THRESHOLD_METRICS, PairClassificationEvaluator, binary_metrics_at
-from experiments.evaluation.metrics import multiclass_metrics
+from experiments.evaluation import (
+    THRESHOLD_METRICS,
+    PairClassificationEvaluator,
+    binary_metrics_at,
+    multiclass_metrics,
+    ranking_metrics,
+)
 from experiments.evaluation.report import FOLDER, evaluation_figures, threshold_table
 from experiments.heads.base import Head
 from experiments.negatives import NegativesMode
@@ -124,8 +129,6 @@ def test_metrics(
     thresholds = {metric: best[f"{DEV}_{metric}_threshold"] for metric in THRESHOLD_METRICS}
     metrics = binary_metrics_at(scores, evaluator.labels, thresholds, beta, threshold_metric)
     if evaluator.groups is not None:
-        from experiments.evaluation.metrics import ranking_metrics
-
         metrics.update(ranking_metrics(scores, evaluator.labels, evaluator.groups))
     return metrics
 
