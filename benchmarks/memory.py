@@ -3,7 +3,11 @@
 Resident memory of the whole process tree (the Hydra process and its joblib workers), sampled every
 0.2 s; the peak of the sum is reported. MiniLM, small budgets. Run it under the shared lock:
 
-    flock /tmp/bench.lock python benchmarks/memory.py --train-rows 200 --dev-rows 200
+    flock /tmp/bench.lock python benchmarks/memory.py --train-rows 2000 --dev-rows 3000 --epochs 2
+
+``--train-rows/--dev-rows/--epochs`` size the single run (the values above are the default run's: 2,000 training
+rows, whole dev and test splits, 2 epochs); the sweep's jobs are smaller (``--sweep-train-rows``), since memory
+depends on the model and the batch, not on the number of rows.
 """
 
 from __future__ import annotations
@@ -38,6 +42,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     budget_arguments(parser, train_rows=200, dev_rows=200)
     parser.add_argument("--jobs", type=int, default=4)
+    parser.add_argument("--sweep-train-rows", type=int, default=200)
+    parser.add_argument("--sweep-dev-rows", type=int, default=200)
     args = parser.parse_args()
     header("Peak resident memory")
     work = scratch()
@@ -46,6 +52,8 @@ def main() -> None:
     single = framework_command(data, work, 1, args.epochs, args.max_length)
     rss, wall = peak_tree_rss(single)
     print(f"one run: peak RSS {rss:.0f} MiB ({wall:.0f} s)")
+    data = wikiqa_subset(work / "sweep-data", args.sweep_train_rows, args.sweep_dev_rows)
+    print(f"sweep jobs: train {args.sweep_train_rows}, dev/test ~{args.sweep_dev_rows}")
     seeds = ",".join(str(seed) for seed in range(1, args.jobs + 1))
     sweep = [
         *framework_command(data, work, 1, args.epochs, args.max_length),
