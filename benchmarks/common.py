@@ -108,28 +108,53 @@ def _run(command: list[str]) -> tuple[float, str]:
     return wall, done.stdout
 
 
+def plain_command(data: Path, work: Path, seed: int, epochs: int, max_length: int) -> list[str]:
+    """The hand-written sentence-transformers script on the files in ``data``."""
+    script = ROOT / "benchmarks" / "plain_script.py"
+    return [sys.executable, str(script), str(data), str(work / "plain"), str(seed), str(epochs), str(max_length)]
+
+
 def run_plain(data: Path, work: Path, seed: int, epochs: int, max_length: int) -> dict[str, float]:
     """The hand-written script; its own timings plus the process wall time."""
-    command = [sys.executable, str(ROOT / "benchmarks" / "plain_script.py"), str(data), str(work / "plain")]
-    wall, out = _run([*command, str(seed), str(epochs), str(max_length)])
+    wall, out = _run(plain_command(data, work, seed, epochs, max_length))
     result = json.loads(out.strip().splitlines()[-1])
     return {"wall_s": wall, **result}
 
 
-def framework_command(data: Path, work: Path, seed: int, epochs: int, max_length: int, *extra: str) -> list[str]:
+def _framework_overrides(data: Path, work: Path, epochs: int, max_length: int) -> list[str]:
     return [
-        sys.executable,
-        "-m",
-        "experiments.train",
         f"data.root={data}",
         "data.max_train_rows=null",
-        f"seed={seed}",
         f"trainer.epochs={epochs}",
         f"model.max_length={max_length}",
         "trainer.save_checkpoints=false",
         f"tracking.tracking_uri=sqlite:///{work}/mlflow.db",
+    ]
+
+
+def framework_command(data: Path, work: Path, seed: int, epochs: int, max_length: int, *extra: str) -> list[str]:
+    """One ``experiments-train`` run on the files in ``data``, logging to ``work/mlflow.db``."""
+    return [
+        sys.executable,
+        "-m",
+        "experiments.train",
+        *_framework_overrides(data, work, epochs, max_length),
+        f"seed={seed}",
         f"hydra.run.dir={work}/run-{time.time_ns()}",
         *extra,
+    ]
+
+
+def sweep_command(data: Path, work: Path, epochs: int, max_length: int, *sweep: str) -> list[str]:
+    """An ``experiments-train -m`` multirun over ``sweep`` (e.g. ``seed=1,2``), the rest as one run."""
+    return [
+        sys.executable,
+        "-m",
+        "experiments.train",
+        "-m",
+        *_framework_overrides(data, work, epochs, max_length),
+        f"hydra.sweep.dir={work}/sweep-{time.time_ns()}",
+        *sweep,
     ]
 
 

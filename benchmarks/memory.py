@@ -1,4 +1,4 @@
-"""Peak resident memory of one default run and of a 4-job local sweep (joblib launcher).
+"""Peak resident memory of one default run (and of the plain script) and of a 4-job local sweep (joblib launcher).
 
 Resident memory of the whole process tree (the Hydra process and its joblib workers), sampled every
 0.2 s; the peak of the sum is reported. MiniLM, small budgets. Run it under the shared lock:
@@ -17,7 +17,17 @@ import subprocess
 import time
 
 import psutil
-from common import ENV, ROOT, budget_arguments, framework_command, header, scratch, wikiqa_subset
+from common import (
+    ENV,
+    ROOT,
+    budget_arguments,
+    framework_command,
+    header,
+    plain_command,
+    scratch,
+    sweep_command,
+    wikiqa_subset,
+)
 
 
 def peak_tree_rss(command: list[str]) -> tuple[float, float]:
@@ -51,18 +61,21 @@ def main() -> None:
     print(f"rows: train {args.train_rows}, dev/test ~{args.dev_rows}; epochs {args.epochs}; {args.max_length} tokens")
     single = framework_command(data, work, 1, args.epochs, args.max_length)
     rss, wall = peak_tree_rss(single)
-    print(f"one run: peak RSS {rss:.0f} MiB ({wall:.0f} s)")
+    print(f"one run (experiments-train): peak RSS {rss:.0f} MiB ({wall:.0f} s)")
+    rss, wall = peak_tree_rss(plain_command(data, work, 1, args.epochs, args.max_length))
+    print(f"the same run by the plain sentence-transformers script: peak RSS {rss:.0f} MiB ({wall:.0f} s)")
     data = wikiqa_subset(work / "sweep-data", args.sweep_train_rows, args.sweep_dev_rows)
     print(f"sweep jobs: train {args.sweep_train_rows}, dev/test ~{args.sweep_dev_rows}")
     seeds = ",".join(str(seed) for seed in range(1, args.jobs + 1))
-    sweep = [
-        *framework_command(data, work, 1, args.epochs, args.max_length),
-        "-m",
+    sweep = sweep_command(
+        data,
+        work,
+        args.epochs,
+        args.max_length,
         f"seed={seeds}",
         "hydra/launcher=joblib",
         f"hydra.launcher.n_jobs={args.jobs}",
-        f"hydra.sweep.dir={work}/sweep",
-    ]
+    )
     rss, wall = peak_tree_rss(sweep)
     print(
         f"{args.jobs}-job joblib sweep (n_jobs={args.jobs}): peak RSS of the process tree {rss:.0f} MiB ({wall:.0f} s)"

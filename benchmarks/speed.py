@@ -1,8 +1,9 @@
-"""Training throughput with length-grouped batches against the plain script's random batches.
+"""Training throughput with length-grouped batches against the plain script's random batches, and overhead.
 
 Plain sentence-transformers script (random batches) and ``experiments-train`` with its default
-``trainer.group_by_length=true``, and the framework with random batches, alternated per seed in one run.
-Run it under the shared lock:
+``trainer.group_by_length=true``, and the framework with random batches (``trainer.group_by_length=false``,
+the plain script's batches: its wall-time ratio to the plain script is the framework's overhead), alternated
+per seed in one run. Run it under the shared lock:
 
     flock /tmp/bench.lock python benchmarks/speed.py --train-rows 800 --dev-rows 500 --seeds 1 2
 """
@@ -37,6 +38,10 @@ def main() -> None:
             )
             show(f"framework random seed={seed}", arms["framework random"][-1])
     print()
+    if arms["framework random"]:  # the framework's overhead: the same random batches as the plain script
+        for key in ("wall_s", "train_runtime_s"):
+            ratio = mean(arms["framework random"], key) / mean(arms["plain"], key)
+            print(f"overhead, framework random / plain, {key}: {ratio:.3f}")
     base = mean(arms["plain"], "train_pairs_per_second")
     for name, results in arms.items():
         if results:

@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 
-from common import ENV, ROOT, budget_arguments, framework_command, header, scratch, wikiqa_subset
+from common import ENV, ROOT, budget_arguments, header, scratch, sweep_command, wikiqa_subset
 
 IMPORT = "import time; t = time.perf_counter(); import experiments.runner; print(time.perf_counter() - t)"
 LOAD = (
@@ -36,15 +36,16 @@ def main() -> None:
     work = scratch()
     data = wikiqa_subset(work / "data", args.train_rows, args.dev_rows)
     import_s, load_s = seconds(IMPORT), seconds(LOAD)
-    command = [
-        *framework_command(data, work, 1, args.epochs, args.max_length),
-        "-m",
+    command = sweep_command(
+        data,
+        work,
+        args.epochs,
+        args.max_length,
         "seed=1,2",
         "trainer.learning_rate=2e-5,5e-5",
         "hydra/launcher=joblib",
         f"hydra.launcher.n_jobs={args.n_jobs}",
-        f"hydra.sweep.dir={work}/sweep",
-    ]
+    )
     start = time.perf_counter()
     subprocess.run(command, cwd=ROOT, env=ENV, check=True, capture_output=True)
     wall = time.perf_counter() - start
