@@ -7,8 +7,9 @@ budget as the baseline (``loss=plain``, one epoch), plus one switch:
 
 - ``regularization=fgm`` and ``augmentation=minority``: one run each, against the baseline;
 - early stopping: ``--long-epochs`` epochs with and without ``evaluation.early_stopping_patience=1``;
-- distillation: ``loss=distillation`` with the long run (no early stopping) as teacher, one epoch, against the
-  baseline (the same student budget without a teacher);
+- distillation: ``loss=distillation``, one epoch, against the baseline (the same student budget without a
+  teacher); the teacher is the long run without early stopping (``--teacher long``) or the earlier run with
+  the best dev AP (``--teacher best``);
 - ensemble: ``experiments-ensemble`` over the baseline and two more seeds, against those single runs;
 - cross-validation: ``cv.folds=K`` on the same training rows, mean ± std over the folds.
 """
@@ -43,6 +44,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--max-length", type=int, default=64)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--long-epochs", type=int, default=4, help="epochs of the early-stopping pair")
+    parser.add_argument("--teacher", choices=["long", "best"], default="long", help="the distillation teacher")
     parser.add_argument("--folds", type=int, default=3)
     parser.add_argument("--ensemble-seeds", type=int, nargs="+", default=[43, 44], help="members beside --seed")
     parser.add_argument(
@@ -60,6 +62,7 @@ class Bench:
         self.tracking_uri = f"sqlite:///{folder / 'mlflow.db'}"
         self.client = MlflowClient(self.tracking_uri)
         self.rows: list[list[str]] = []
+        self.done: dict[str, tuple[dict[str, float], Path]] = {}
 
     def run(self, name: str, *overrides: str) -> tuple[dict[str, float], Path]:
         """Train one configuration; its summary and output folder (saved model, run id)."""
@@ -78,6 +81,7 @@ class Bench:
         with initialize_config_dir(config_dir=config_dir(), version_base="1.3"):
             cfg = compose("train", overrides=[*base, *overrides])
         summary = train(cfg)
+        self.done[name] = (summary, output)
         print(f"{name}: " + ", ".join(f"{key}={summary[key]:.4f}" for key in KEYS if key in summary), flush=True)
         return summary, output
 
@@ -114,17 +118,22 @@ def main(argv: list[str] | None = None) -> None:
             bench.add("FGM", "regularization=fgm", *bench.run("fgm", "regularization=fgm"))
         if "augmentation" in args.tools:
             bench.add("augmentation", "augmentation=minority", *bench.run("augmentation", "augmentation=minority"))
-        if "early_stopping" in args.tools or "distillation" in args.tools:
-            epochs = f"trainer.epochs={args.long_epochs}"
-            long, long_dir = bench.run("long", epochs)
-            bench.add("early stopping", f"{args.long_epochs} epochs, no patience", long, long_dir)
-            if "early_stopping" in args.tools:
-                stopped = bench.run("early_stopping", epochs, "evaluation.early_stopping_patience=1")
-                bench.add("early stopping", f"{args.long_epochs} epochs, patience 1", *stopped)
-            if "distillation" in args.tools:
-                teacher = f"loss.teacher={long_dir / 'model'}"
-                bench.add("distillation", f"teacher = the {args.long_epochs}-epoch run", long, long_dir)
-                bench.add("distillation", "student, 1 epoch", *bench.run("distillation", "loss=distillation", teacher))
+        long_epochs = f"trainer.epochs={args.long_epochs}"
+        if "early_stopping" in args.tools or ("distillation" in args.tools and args.teacher == "long"):
+            bench.add("early stopping", f"{args.long_epochs} epochs, no patience", *bench.run("long", long_epochs))
+        if "early_stopping" in args.tools:
+            stopped = bench.run("early_stopping", long_epochs, "evaluation.early_stopping_patience=1")
+            bench.add("early stopping", f"{args.long_epochs} epochs, patience 1", *stopped)
+        if "distillation" in args.tools:
+            name = (
+                "long"
+                if args.teacher == "long"
+                else max(bench.done, key=lambda run: bench.done[run][0]["best_dev_average_precision"])
+            )
+            teacher, teacher_dir = bench.done[name]
+            bench.add("distillation", f"teacher: the {name} run", teacher, teacher_dir)
+            student = bench.run("distillation", "loss=distillation", f"loss.teacher={teacher_dir / 'model'}")
+            bench.add("distillation", "student, 1 epoch", *student)
         if "ensemble" in args.tools:
             members = [bench.run(f"seed{seed}", f"seed={seed}") for seed in args.ensemble_seeds]
             for (summary, output), seed in zip(members, args.ensemble_seeds, strict=True):
