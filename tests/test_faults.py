@@ -38,7 +38,16 @@ def start_job(run_dir: Path, tracking_uri: str, overrides: tuple[str, ...]) -> s
         f"tracking.tracking_uri={tracking_uri}",
     ]
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
-    return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        command,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        # A shell starts background jobs with SIGINT ignored, and children inherit that: give the job the
+        # default handler a terminal's Ctrl-C meets, whatever started the tests.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
 
 
 def wait_for_checkpoint(job: subprocess.Popen, run_dir: Path, timeout: float = 300) -> Path:
