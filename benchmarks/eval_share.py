@@ -4,7 +4,7 @@ Trains MiniLM with ``experiments-train`` on a small budget, reads ``eval_runtime
 ``train_runtime_s`` back from its MLflow run, and projects the share to the default data sizes
 (2,000 training rows, the whole 2,733-row dev split) and to the whole training split.
 
-    flock /tmp/bench.lock python benchmarks/eval_share.py --train-rows 600 --dev-rows 500
+    flock /tmp/bench.lock python benchmarks/eval_share.py --train-rows 2000 --dev-rows 3000 --epochs 2 --seeds 1
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ Plain sentence-transformers script (random batches) and ``experiments-train`` wi
 the plain script's batches: its wall-time ratio to the plain script is the framework's overhead), alternated
 per seed in one run. Run it under the shared lock:
 
-    flock /tmp/bench.lock python benchmarks/speed.py --train-rows 800 --dev-rows 500 --seeds 1 2
+    flock /tmp/bench.lock python benchmarks/speed.py --train-rows 2000 --dev-rows 3000 --epochs 2 --seeds 1 2
 """
 
 from __future__ import annotations
