@@ -185,6 +185,12 @@ def scratch() -> Path:
     return Path(tempfile.mkdtemp(prefix="bench-"))
 
 
+def markdown_table(header: list[str], rows: list[list[str]], text_columns: int = 1) -> str:
+    """A Markdown table; the first ``text_columns`` columns left-aligned, the rest (figures) right-aligned."""
+    rule = ["---"] * text_columns + ["---:"] * (len(header) - text_columns)
+    return "\n".join("| " + " | ".join(cells) + " |" for cells in [header, rule, *rows])
+
+
 def show(label: str, result: dict[str, float]) -> None:
     keys = ("wall_s", "train_runtime_s", "eval_runtime_s", "train_pairs_per_second", "dev_f1", "dev_average_precision")
     print(f"{label:<28}" + "  ".join(f"{key}={result[key]:.4g}" for key in keys if key in result), flush=True)

@@ -17,6 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from common import markdown_table
 from hydra import compose, initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
 
@@ -86,10 +87,7 @@ def main(argv: list[str] | None = None) -> None:
             print(f"{loss}: {' '.join(cells)}", flush=True)
     header = ["loss", *COLUMNS, "seconds"]
     print()
-    print("| " + " | ".join(header) + " |")
-    print("|" + "|".join(["---"] + ["---:"] * (len(header) - 1)) + "|")
-    for row in rows:
-        print("| " + " | ".join(row) + " |")
+    print(markdown_table(header, rows))
     print()
     print("Command: " + shlex.join(["python", "benchmarks/losses.py", *(argv if argv is not None else sys.argv[1:])]))
     print(

@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from common import markdown_table
 from hydra import compose, initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
 from mlflow.tracking import MlflowClient
@@ -97,10 +98,6 @@ class Bench:
         cells = [f"{metrics[key]:.3f}" if key in metrics else "" for key in KEYS]
         self.rows.append([tool, label, epochs, seconds, *cells])
 
-    def table(self) -> str:
-        lines = ["| " + " | ".join(HEADER) + " |", "|" + "|".join(["---", "---"] + ["---:"] * (len(HEADER) - 2)) + "|"]
-        return "\n".join([*lines, *("| " + " | ".join(row) + " |" for row in self.rows)])
-
 
 def with_std(summaries: dict[str, float]) -> dict[str, str]:
     return {key: f"{summaries[key]:.3f} ± {summaries[f'cv_std_{key}']:.3f}" for key in KEYS if key in summaries}
@@ -152,7 +149,7 @@ def main(argv: list[str] | None = None) -> None:
                 ["cross-validation", f"{args.folds} folds, mean ± std", "", "", *(cells.get(key, "") for key in KEYS)]
             )
     print()
-    print(bench.table())
+    print(markdown_table(HEADER, bench.rows, text_columns=2))
     print()
     print("Command: " + shlex.join(["python", "benchmarks/toolbox.py", *(argv if argv is not None else sys.argv[1:])]))
     print(

@@ -278,8 +278,8 @@ def _run(
     tracker.log_metrics(negatives.stats)
     trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
     epochs_trained = round(trainer.state.epoch or 0)  # fewer than trainer.epochs after early stopping
-    tracker.log_metrics({"epochs_trained": float(epochs_trained)})
-    tracker.log_metrics(timing_metrics(trainer.state.log_history, pairs_trained=sum(counts) * epochs_trained))
+    timings = timing_metrics(trainer.state.log_history, pairs_trained=sum(counts) * epochs_trained)
+    tracker.log_metrics({"epochs_trained": float(epochs_trained), **timings})
 
     best = select_best_epoch(epoch_logger.history, cfg.evaluation.select_metric)
     if not cfg.trainer.save_checkpoints and best is not epoch_logger.history[-1]:
