@@ -15,6 +15,7 @@ import numpy as np
 from sentence_transformers.cross_encoder import CrossEncoder
 
 from experiments.heads.base import Head
+from experiments.precision import FP32, autocast
 
 DECISION_FILE = "decision.json"
 
@@ -29,6 +30,8 @@ class DecisionRule:
     threshold_metric: str | None
     best_epoch: int
     select_metric: str
+    # The precision the run scored in (``bf16`` or ``fp32``); the loaded classifier scores in it too.
+    precision: str = FP32
 
 
 def _head_path(head: Head) -> str:
@@ -84,7 +87,9 @@ class PairClassifier:
         return cls(CrossEncoder(str(folder), device=device), head, DecisionRule(**payload))
 
     def scores(self, pairs: Sequence[tuple[str, str]], batch_size: int = 64) -> np.ndarray:
-        return self.head.scores(self.model, pairs, batch_size)
+        """The head's scores, in the precision the run scored dev and test in (``rule.precision``)."""
+        with autocast(self.rule.precision, self.model.device.type):
+            return self.head.scores(self.model, pairs, batch_size)
 
     def predict(self, pairs: Sequence[tuple[str, str]], batch_size: int = 64) -> list[str]:
         """Label names: the dev-tuned threshold for binary heads, argmax otherwise."""

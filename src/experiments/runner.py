@@ -34,6 +34,7 @@ from experiments.evaluation import (
 from experiments.evaluation.report import FOLDER, evaluation_figures, threshold_table
 from experiments.heads.base import Head
 from experiments.negatives import NegativesMode
+from experiments.precision import autocast, resolve_precision
 from experiments.sampling import EpochSampler, pair_lengths
 from experiments.tracking import EpochMetricsLogger, MlflowTracker
 from experiments.tracking.provenance import provenance_tags
@@ -253,6 +254,8 @@ def _run(
     epoch_logger = EpochMetricsLogger(tracker, extra_metrics=sampler.epoch_metrics)
     trainer_settings: dict[str, Any] = OmegaConf.to_container(cfg.trainer, resolve=True)  # type: ignore[assignment]
     group_by_length = trainer_settings.pop("group_by_length")
+    precision = trainer_settings["precision"] = resolve_precision(trainer_settings["precision"])
+    tracker.log_params({"precision": precision})
     batching = negatives.batch_sampler(
         sampler,
         lengths=pair_lengths(data.train[TEXT_A], data.train[TEXT_B], model.tokenizer, model.max_seq_length)
@@ -291,7 +294,8 @@ def _run(
     summary["best_epoch"] = float(best_epoch)
 
     test_evaluator = build_evaluator(data, TEST, head, cfg)
-    test_scores = head.scores(model, test_evaluator.pairs, cfg.evaluation.batch_size)
+    with autocast(precision, model.device.type):
+        test_scores = head.scores(model, test_evaluator.pairs, cfg.evaluation.batch_size)
     test = test_metrics(test_evaluator, test_scores, best, cfg.evaluation.beta, cfg.evaluation.threshold_metric)
     summary.update({f"{TEST}_{key}": value for key, value in test.items()})
     tracker.log_metrics(summary)
@@ -321,6 +325,7 @@ def _run(
         threshold_metric=threshold_metric,
         best_epoch=best_epoch,
         select_metric=cfg.evaluation.select_metric,
+        precision=precision,
     )
     if is_main_process():  # one writer per run under torchrun
         model_dir = save_classifier(model, head, rule, Path(cfg.output_dir) / "model")

@@ -13,6 +13,7 @@ from transformers import EarlyStoppingCallback, TrainerCallback
 from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR
 
 from experiments.errors import ConfigurationError
+from experiments.precision import precision_arguments
 
 TRAINER_STATE_FILE = "trainer_state.json"
 
@@ -32,7 +33,7 @@ def training_arguments(
     warmup_ratio: float = 0.1,
     weight_decay: float = 0.01,
     max_grad_norm: float = 1.0,
-    bf16: bool = False,
+    precision: str = "fp32",
     save_checkpoints: bool = True,
     dataloader_num_workers: int = 0,
     extra_args: Mapping[str, Any] | None = None,
@@ -40,6 +41,7 @@ def training_arguments(
     """Training arguments with per-epoch evaluation and best-epoch selection by ``select_metric``.
 
     ``extra_args`` passes any other :class:`transformers.TrainingArguments` field through unchanged.
+    ``precision`` is the resolved one (``bf16`` or ``fp32``, see :func:`experiments.precision.resolve_precision`).
     The ranges of these values are checked with the config (:data:`experiments.config.CONSTRAINTS`).
     """
     arguments: dict[str, Any] = {
@@ -52,7 +54,7 @@ def training_arguments(
         "warmup_steps": float(warmup_ratio),  # a float below 1 is a ratio in transformers 5
         "weight_decay": weight_decay,
         "max_grad_norm": max_grad_norm,
-        "bf16": bf16,
+        **precision_arguments(precision),
         "eval_strategy": "epoch",
         "logging_strategy": "epoch",
         "save_strategy": "epoch" if save_checkpoints else "no",

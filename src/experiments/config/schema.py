@@ -19,6 +19,7 @@ from omegaconf import MISSING, DictConfig, OmegaConf
 
 from experiments.errors import ConfigurationError
 from experiments.evaluation.thresholds import THRESHOLD_METRICS
+from experiments.precision import PRECISIONS
 
 
 @dataclass
@@ -31,7 +32,7 @@ class TrainerConfig:
     warmup_ratio: float = MISSING
     weight_decay: float = MISSING
     max_grad_norm: float = MISSING
-    bf16: bool = MISSING
+    precision: str = MISSING
     save_checkpoints: bool = MISSING
     dataloader_num_workers: int = MISSING
     group_by_length: bool = MISSING
@@ -127,12 +128,6 @@ class Constraint:
     must: str
 
 
-def _cuda_available() -> bool:
-    import torch
-
-    return torch.cuda.is_available()
-
-
 CONSTRAINTS: tuple[Constraint, ...] = (
     Constraint("seed", lambda v: v >= 0, "be a non-negative integer"),
     Constraint("cv.folds", lambda v: v is None or v >= 2, "be null or an integer of at least 2"),
@@ -144,7 +139,7 @@ CONSTRAINTS: tuple[Constraint, ...] = (
     Constraint("trainer.max_grad_norm", lambda v: v > 0, "be positive"),
     Constraint("trainer.length_chunk_batches", lambda v: v >= 1, "be a positive integer"),
     Constraint("trainer.dataloader_num_workers", lambda v: v >= 0, "be non-negative"),
-    Constraint("trainer.bf16", lambda v: not v or _cuda_available(), "be false when no CUDA device is available"),
+    Constraint("trainer.precision", lambda v: v in PRECISIONS, f"be one of {list(PRECISIONS)}"),
     Constraint("evaluation.select_metric", lambda v: v.startswith("dev_"), "name a dev metric such as dev_f1"),
     Constraint("evaluation.threshold_metric", lambda v: v in THRESHOLD_METRICS, f"be one of {list(THRESHOLD_METRICS)}"),
     Constraint("evaluation.beta", lambda v: v > 0, "be positive"),
