@@ -110,7 +110,7 @@ def framework(data: Path, work: Path, model_name: str, bf16: bool, args: argpars
         "trainer.epochs=1",
         f"model.max_length={args.max_length}",
         "trainer.save_checkpoints=false",
-        f"trainer.bf16={str(bf16).lower()}",
+        f"trainer.precision={'bf16' if bf16 else 'fp32'}",
         f"tracking.tracking_uri=sqlite:///{work}/mlflow.db",
     ]
     with initialize_config_dir(config_dir=config_dir(), version_base="1.3"):

@@ -1,4 +1,4 @@
-"""trainer.precision: native bf16 is found from the CPU flags, auto resolves to it, and a run trains and scores in it."""
+"""trainer.precision: native bf16 is read from the CPU flags, auto resolves to it, a run trains and scores in it."""
 
 from __future__ import annotations
 
