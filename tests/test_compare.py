@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from mlflow.entities import Metric, Param
+from mlflow.tracking import MlflowClient
 
 from experiments.compare import (
+    REPRODUCES,
     canonical_metrics,
     compare_groups,
+    main,
     one_class_run,
     override_pairs,
     paired_pvalue,
@@ -212,3 +217,112 @@ def test_latex_aligns_negative_means_and_missing_keys_read_a_dash():
     assert r"Experiment & MCC (test) & $p$ &" in text
     assert r"grid (baseline) & $\mathbf{\phantom{-}0.3000 \pm 0.0500}$ & -- &" in text
     assert r"-- & $-0.2000 \pm 0.1000$\rlap{\textsuperscript{\dag}} &" in text
+
+
+# End to end: a real SQLite store with runs logged through MlflowClient, the command line, the files.
+
+POSITIVE_SHARE = 0.05
+ALL_POSITIVE_F1 = 2 * POSITIVE_SHARE / (1 + POSITIVE_SHARE)
+
+
+def log_run(
+    client: MlflowClient, experiment_id: str, loss: str, seed: int, metrics: dict[str, float], **tags: str
+) -> str:
+    """A run as the runner logs it: choice tags with their params, seed, overrides, per-epoch dev F1, test metrics."""
+    tags = {"loss": loss, "sampling": "none", "seed": str(seed), **tags}
+    run_id = client.create_run(experiment_id, tags=tags).info.run_id
+    params = [Param("loss._target_", f"experiments.losses.{loss}"), Param("sampling._target_", "none"),
+              Param("seed", str(seed))]  # fmt: skip
+    dev = "dev/f1" if "test/f1" in metrics else "dev_f1"
+    history = [Metric(dev, 0.1 * epoch + 0.01 * seed, 0, epoch) for epoch in (1, 2)]
+    client.log_batch(run_id, metrics=[*history, *(Metric(k, v, 0, 0) for k, v in metrics.items())], params=params)
+    client.set_terminated(run_id, "FINISHED" if metrics else "FAILED")
+    return run_id
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict[tuple[str, int], float]]:
+    """Plain predicts every pair positive (old metric names); inverse frequency is better (new ``/`` names);
+    focal failed; one reproduction of a plain run without the sweep's overrides tag; a second experiment."""
+    uri = f"sqlite:///{tmp_path_factory.mktemp('store') / 'mlflow.db'}"
+    client = MlflowClient(tracking_uri=uri)
+    grid = client.create_experiment("grid")
+    f1: dict[tuple[str, int], float] = {}
+    first = ""
+    for seed in (1, 2, 3):
+        overrides = {"overrides": f"experiment=imbalance_grid_quick loss=plain seed={seed}"}
+        f1["plain", seed] = ALL_POSITIVE_F1
+        plain = {"test_f1": ALL_POSITIVE_F1, "test_mcc": 0.0, "test_recall": 1.0, "test_balanced_accuracy": 0.5,
+                 "test_average_precision": 0.1 + 0.01 * seed}  # fmt: skip
+        run_id = log_run(client, grid, "plain", seed, plain, **overrides)
+        first = first or run_id
+        f1["inverse_frequency", seed] = 0.5 + 0.01 * seed
+        better = {"test/f1": f1["inverse_frequency", seed], "test_f1": 0.0, "test/mcc": 0.4 + 0.02 * seed,
+                  "test/recall": 0.7, "test/balanced_accuracy": 0.8, "test/average_precision": 0.6}  # fmt: skip
+        log_run(client, grid, "inverse_frequency", seed, better, overrides=overrides["overrides"].replace(
+            "loss=plain", "loss=inverse_frequency"))  # fmt: skip
+    log_run(client, grid, "focal", 1, {}, overrides="experiment=imbalance_grid_quick loss=focal seed=1")
+    log_run(client, grid, "plain", 1, {"test_f1": 0.9, "test_mcc": 0.9}, **{REPRODUCES: first})
+    log_run(client, client.create_experiment("other"), "plain", 1, {"test_f1": 0.3}, overrides="loss=plain")
+    return uri, f1
+
+
+def test_the_command_line_compares_a_store_holding_a_reproduction(store, tmp_path: Path):
+    from experiments.reproduce import REPRODUCES as REPRODUCE_TAG
+
+    assert REPRODUCE_TAG == REPRODUCES  # the tag the reproduction runs really carry
+    uri, f1 = store
+    out = tmp_path / "table"
+    metrics = ["test_f1", "test/mcc", "test_average_precision", "test_map"]
+    assert main(["--tracking-uri", uri, "--experiment", "grid", "--metric", *metrics, "--baseline", "plain",
+                 "--out", str(out)]) == 0  # fmt: skip
+    table = pd.read_csv(out / "comparison.csv")
+    assert table["loss"].tolist() == ["inverse_frequency", "plain", "focal"]  # the reproduction left out
+    assert table["n"].tolist() == [3, 3, 0] and table["failed"].tolist() == [0, 0, 1]
+    assert table["one_class"].tolist() == [0, 3, 0]
+    for row, loss in enumerate(["inverse_frequency", "plain"]):
+        values = [f1[loss, seed] for seed in (1, 2, 3)]
+        assert table.loc[row, "test_f1_mean"] == pytest.approx(np.mean(values), abs=1e-12)
+        assert table.loc[row, "test_f1_std"] == pytest.approx(np.std(values, ddof=1), abs=1e-12)
+    assert table["baseline"].tolist() == [False, True, False]
+    assert table.loc[0, "test_f1_p"] < 0.05 and table.loc[0, "test_f1_bold"]
+    assert "test_map_mean" not in table
+    markdown = (out / "comparison.md").read_text()
+    assert markdown.splitlines()[:2] == [
+        "| Loss | F1 (test) | p | MCC (test) | p | AP (test) | p | n | failed | one-class |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    assert "| plain (baseline) ° | 0.0952 ± 0.0000 | – |" in markdown
+    assert "baseline loss=plain" in markdown and "left out: test_map" in markdown
+    latex = (out / "comparison.tex").read_text()
+    assert "inverse frequency" in latex and "nan" not in latex.lower()
+    curves = pd.read_csv(out / "curves.csv")
+    assert len(curves) == 6 * 2 and sorted(curves["epoch"].unique()) == [1, 2]  # dev_f1 and dev/f1 histories
+    for name in ("test_f1_by_group.png", "dev_f1_curves.png"):
+        assert (out / name).stat().st_size > 0, name
+
+
+def test_reproductions_are_kept_when_asked_for_and_their_missing_tags_read_a_dash(store, tmp_path: Path):
+    uri, _ = store
+    out = tmp_path / "table"
+    assert main(["--tracking-uri", uri, "--experiment", "grid", "--include-reproductions", "--out", str(out)]) == 0
+    table = pd.read_csv(out / "comparison.csv", keep_default_na=False)
+    assert table.columns[:2].tolist() == ["experiment", "loss"]
+    assert table.loc[0, ["experiment", "loss", "n"]].tolist() == ["–", "plain", 1]  # the reproduction: 0.9
+    # the best by F1 and so the baseline, but one run: nothing to test, not bold
+    assert "| – | plain (baseline) | 0.9000 ± – | – | 1 | 0 | 0 |" in (out / "comparison.md").read_text()
+
+
+@pytest.mark.parametrize("experiments", [[], ["grid", "other"]])
+def test_every_experiment_or_two_of_them_compare(store, tmp_path: Path, experiments: list[str]):
+    uri, _ = store
+    names = [arg for name in experiments for arg in ("--experiment", name)]
+    assert main(["--tracking-uri", uri, *names, "--out", str(tmp_path / "table")]) == 0
+    table = pd.read_csv(tmp_path / "table" / "comparison.csv")
+    assert table["n"].sum() == 7 and "nan" not in (tmp_path / "table" / "comparison.tex").read_text().lower()
+
+
+def test_an_unknown_baseline_is_one_line_and_status_2(store, tmp_path: Path, caplog: pytest.LogCaptureFixture):
+    uri, _ = store
+    assert main(["--tracking-uri", uri, "--experiment", "grid", "--baseline", "ghm", "--out", str(tmp_path)]) == 2
+    assert "--baseline 'ghm' matches no group" in caplog.text
