@@ -15,6 +15,7 @@ from experiments.compare import (
     REPRODUCES,
     canonical_metrics,
     compare_groups,
+    curves_figure,
     main,
     one_class_run,
     override_pairs,
@@ -217,6 +218,25 @@ def test_latex_aligns_negative_means_and_missing_keys_read_a_dash():
     assert r"Experiment & MCC (test) & $p$ &" in text
     assert r"grid (baseline) & $\mathbf{\phantom{-}0.3000 \pm 0.0500}$ & -- &" in text
     assert r"-- & $-0.2000 \pm 0.1000$\rlap{\textsuperscript{\dag}} &" in text
+
+
+def test_the_curves_are_small_multiples_with_integer_epochs():
+    points = [("g1", 1, 0.1), ("g1", 2, 0.2), ("g1", 3, 0.3), ("g2", 1, 0.1), ("g2", 2, 0.2), ("g2", 3, 0.3)]
+    curves = pd.DataFrame(
+        [(group, seed, "r", epoch, value + 0.01 * seed) for group, epoch, value in points for seed in (1, 2)],
+        columns=["group", "seed", "run_id", "epoch", "value"],
+    )
+    figure = curves_figure(curves, "dev_f1")
+    panels = [axis for axis in figure.axes if axis.get_visible()]
+    assert [axis.get_title() for axis in panels] == ["g1", "g2"]  # identical curves, each in its own panel
+    for axis in panels:
+        low, high = axis.get_xlim()
+        assert [tick for tick in axis.get_xticks() if low <= tick <= high] == [1, 2, 3]
+        own, other = axis.lines[-1], axis.lines[0]
+        assert (
+            own.get_ydata().tolist() == pytest.approx([0.115, 0.215, 0.315]) and own.get_zorder() > other.get_zorder()
+        )
+    assert panels[0].get_ylabel() == "" and figure.get_supylabel() == "F1 (dev), mean ± std over seeds"
 
 
 # End to end: a real SQLite store with runs logged through MlflowClient, the command line, the files.

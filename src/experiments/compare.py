@@ -16,7 +16,6 @@ Example::
 from __future__ import annotations
 
 import argparse
-import itertools
 import logging
 import os
 import shlex
@@ -31,6 +30,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 from mlflow.entities import Run
 from mlflow.tracking import MlflowClient
@@ -314,27 +314,42 @@ def epoch_curves(client: MlflowClient, frame: pd.DataFrame, names: Mapping[str, 
     return pd.DataFrame(rows, columns=[GROUP, SEED, RUN_ID, "epoch", "value"])
 
 
-def plot_curves(curves: pd.DataFrame, metric: str, path: Path) -> None:
-    """Mean over seeds per epoch and group: lines with distinct markers and styles over light ± std bands."""
-    figure, axis = plt.subplots(figsize=(7.5, 4.2))
-    styles = itertools.cycle(itertools.product(["-", "--", ":", "-."], "osD^vP*X"))
-    for index, ((group, points), (line, marker)) in enumerate(
-        zip(curves.groupby(GROUP, sort=False), styles, strict=False)
-    ):
-        summary = points.groupby("epoch")["value"].agg(["mean", "std"]).fillna({"std": 0.0})
-        color = f"C{index % 10}"
-        axis.fill_between(
-            summary.index, summary["mean"] - summary["std"], summary["mean"] + summary["std"],
-            color=color, alpha=0.08, linewidth=0, zorder=1,
-        )  # fmt: skip
-        axis.plot(summary.index, summary["mean"], linestyle=line, marker=marker, color=color, label=group, zorder=3)
-    axis.xaxis.set_major_locator(MaxNLocator(integer=True))
-    axis.set_xlabel("epoch")
-    axis.set_ylabel(f"{readable_metric(metric)} (mean ± std over seeds)")
-    axis.grid(alpha=0.3)
-    axis.legend(fontsize="small", loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
+def curves_figure(curves: pd.DataFrame, metric: str) -> Figure:
+    """Small multiples, one panel per group: its mean over seeds per epoch over a ± std band, on top of the
+    other groups' means in grey, so that no line or band hides another; integer epochs, one shared y axis."""
+    summaries = {
+        group: points.groupby("epoch")["value"].agg(["mean", "std"]).fillna({"std": 0.0})
+        for group, points in curves.groupby(GROUP, sort=False)
+    }
+    columns = min(3, len(summaries))
+    rows = -(-len(summaries) // columns)
+    figure, axes = plt.subplots(
+        rows, columns, figsize=(3.6 * columns, 2.7 * rows + 0.6), sharex=True, sharey=True, squeeze=False
+    )
+    for axis, (group, summary) in zip(axes.flat, summaries.items(), strict=False):
+        for other, context in summaries.items():
+            if other != group:
+                axis.plot(context.index, context["mean"], color="0.78", linewidth=1, zorder=1)
+        low, high = summary["mean"] - summary["std"], summary["mean"] + summary["std"]
+        axis.fill_between(summary.index, low, high, color="tab:blue", alpha=0.2, linewidth=0, zorder=2)
+        axis.plot(summary.index, summary["mean"], color="tab:blue", marker="o", markersize=4, zorder=3)
+        axis.set_title(group, fontsize="small", wrap=True)
+        axis.xaxis.set_major_locator(MaxNLocator(integer=True))
+        axis.tick_params(labelbottom=True)  # also above an empty panel
+        axis.grid(alpha=0.3)
+    for axis in axes.flat[len(summaries) :]:
+        axis.set_visible(False)
+    figure.supxlabel("epoch")
+    figure.supylabel(f"{readable_metric(metric)}, mean ± std over seeds")
+    if len(summaries) > 1:
+        figure.suptitle("grey: the other groups' means", fontsize="small", color="0.4")
     figure.tight_layout()
-    figure.savefig(path, dpi=120, bbox_inches="tight")
+    return figure
+
+
+def plot_curves(curves: pd.DataFrame, metric: str, path: Path) -> None:
+    figure = curves_figure(curves, metric)
+    figure.savefig(path, dpi=120)
     plt.close(figure)
 
 
