@@ -120,8 +120,20 @@ def test_a_named_baseline_is_the_group_every_other_is_tested_against(baseline: s
 
 
 def test_an_unknown_baseline_names_the_groups():
-    with pytest.raises(ConfigurationError, match=r"--baseline 'focal' matches no group; name one of: head=a, head=b"):
+    with pytest.raises(
+        ConfigurationError, match=r"--baseline 'focal' matches no group; name one of: head=a; head=b \("
+    ):
         compare_groups(runs(), ["test_f1"], ["head"], baseline="focal")
+
+
+def test_a_baseline_matching_two_groups_names_both_and_two_parts_name_one():
+    frame = runs().assign(loss=["plain"] * 6 + ["focal"] * 2)
+    with pytest.raises(
+        ConfigurationError, match=r"'plain' matches 2 groups \(head=a, loss=plain; head=b, loss=plain\)"
+    ):
+        compare_groups(frame, ["test_f1"], ["head", "loss"], baseline="plain")
+    for baseline in ("head=b, loss=plain", "b,plain", "loss=plain,b"):
+        assert compare_groups(frame, ["test_f1"], ["head", "loss"], baseline=baseline).baseline == "head=b, loss=plain"
 
 
 def test_the_best_is_bold_only_where_it_beats_every_other_row():

@@ -188,23 +188,26 @@ class Comparison:
 
 
 def resolve_baseline(table: pd.DataFrame, keys: Sequence[str], baseline: str | None) -> str:
-    """The group named by ``baseline``: ``key=value``, a value of one key, or a group label; default the first row."""
+    """The group named by ``baseline``, default the first row: comma-separated parts, each ``key=value`` or a value
+    of any grouping key (``plain``, ``loss=plain``, ``loss=plain,sampling=none``), or a group label."""
     finished = table[table["n"] > 0]
     if baseline is None:
         return str(finished[GROUP].iloc[0])
-    key, sep, value = baseline.partition("=")
-    if sep and key in keys:
-        match = finished[finished[key].astype(str) == value]
-    else:
-        hits = finished[GROUP] == baseline
-        for column in keys:
-            hits |= finished[column].astype(str) == baseline
-        match = finished[hits]
+    hits = pd.Series(True, index=finished.index)
+    for part in (part.strip() for part in baseline.split(",")):
+        key, sep, value = part.partition("=")
+        if sep and key in keys:
+            hits &= finished[key].astype(str) == value
+        else:
+            hits &= (
+                pd.concat([finished[key].astype(str) == part for key in keys], axis=1).any(axis=1) if keys else False
+            )
+    match = finished[hits | (finished[GROUP] == baseline)]
     if len(match) != 1:
-        found = "no group" if match.empty else f"{len(match)} groups ({', '.join(match[GROUP])})"
+        found = "no group" if match.empty else f"{len(match)} groups ({'; '.join(match[GROUP])})"
         raise ConfigurationError(
-            f"--baseline {baseline!r} matches {found}; name one of: {', '.join(finished[GROUP])} "
-            "(a value or key=value of the grouping keys)"
+            f"--baseline {baseline!r} matches {found}; name one of: {'; '.join(finished[GROUP])} "
+            "(values or key=value of the grouping keys, comma-separated)"
         )
     return str(match[GROUP].iloc[0])
 
