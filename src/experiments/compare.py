@@ -245,7 +245,7 @@ def compare_groups(
         table[key] = table[GROUP].map(groups[key])
     table["n"] = table[GROUP].map(finished.groupby(GROUP).size()).fillna(0).astype(int)
     table["failed"] = table[GROUP].map(frame[frame[STATUS] != FINISHED].groupby(GROUP).size()).fillna(0).astype(int)
-    one_class = finished[ONE_CLASS].eq(True).groupby(finished[GROUP]).sum()
+    one_class = finished.get(ONE_CLASS, pd.Series(None, index=finished.index)).eq(True).groupby(finished[GROUP]).sum()
     table["one_class"] = table[GROUP].map(one_class).fillna(0).astype(int)
     for metric in present:
         summary = finished.groupby(GROUP)[metric].agg(["mean", "std", "count"])
