@@ -109,7 +109,7 @@ def caption(comparison: Comparison) -> str:
         parts.append(f"No best value is bold: none is significantly better than every other row (p < {alpha:g}).")
     if table["one_class"].any():
         parts.append(
-            f"{ONE_CLASS_MARK} one-class: runs whose test predictions are (≥ 99%) all one class, "
+            f"{ONE_CLASS_MARK} one-class: runs whose test predictions are (≥ 95%) all one class, "
             "e.g. every pair positive."
         )
     if comparison.skipped:
