@@ -33,6 +33,8 @@ from mlflow.tracking import MlflowClient
 from scipy import stats
 
 from experiments.errors import ConfigurationError
+from experiments.tracking.names import mlflow_metric_name
+from experiments.tracking.sweep_run import SWEEP_PARENT_TAG
 
 logger = logging.getLogger(__name__)
 
@@ -259,7 +261,7 @@ def search_runs(client: MlflowClient, experiments: Sequence[str], sweep_id: str 
     token = None
     while True:
         page = client.search_runs(ids, filter_string=query, max_results=1000, page_token=token)
-        runs.extend(page)
+        runs.extend(run for run in page if SWEEP_PARENT_TAG not in run.data.tags)  # a sweep's parent: no results
         token = page.token
         if not token:
             return runs
@@ -285,14 +287,16 @@ def compare(
     missing = [key for key in keys if key not in frame]
     if missing:
         raise ConfigurationError(f"--group-by {missing} not found; candidates are {candidates}")
-    table = compare_groups(frame, metric, keys, higher_is_better, test)
+    # ``metric`` names the outputs; the store holds it under its MLflow name (``test_f1`` → ``test/f1``)
+    table = compare_groups(frame, mlflow_metric_name(metric) or metric, keys, higher_is_better, test)
     out.mkdir(parents=True, exist_ok=True)
     table.to_csv(out / "comparison.csv", index=False)
     (out / "comparison.md").write_text(to_markdown(table, keys, metric), encoding="utf-8")
     (out / "comparison.tex").write_text(to_latex(table, keys, metric), encoding="utf-8")
     plot_groups(table, metric, out / f"{metric}_by_group.png")
     if curve_metric:
-        curves = epoch_curves(client, frame.assign(**{GROUP: group_labels(frame, keys)}), curve_metric)
+        curve_name = mlflow_metric_name(curve_metric) or curve_metric
+        curves = epoch_curves(client, frame.assign(**{GROUP: group_labels(frame, keys)}), curve_name)
         curves.to_csv(out / "curves.csv", index=False)
         if not curves.empty:
             plot_curves(curves, curve_metric, out / f"{curve_metric}_curves.png")

@@ -102,11 +102,22 @@ def run_app(
     return result
 
 
-def experiment_runs(tracking_uri: str, experiment_name: str) -> list[Run]:
+def all_runs(tracking_uri: str, experiment_name: str) -> list[Run]:
     client = MlflowClient(tracking_uri)
     experiment = client.get_experiment_by_name(experiment_name)
     assert experiment is not None, experiment_name
     return client.search_runs([experiment.experiment_id], max_results=1000)
+
+
+def experiment_runs(tracking_uri: str, experiment_name: str) -> list[Run]:
+    """The jobs' runs (the sweep's parent run left out)."""
+    return [run for run in all_runs(tracking_uri, experiment_name) if "sweep_parent" not in run.data.tags]
+
+
+def parent_run(tracking_uri: str, experiment_name: str) -> Run:
+    """The one sweep parent run of the experiment."""
+    (parent,) = [run for run in all_runs(tracking_uri, experiment_name) if "sweep_parent" in run.data.tags]
+    return parent
 
 
 @dataclass(frozen=True)
@@ -115,6 +126,8 @@ class Sweep:
     experiment_name: str
     sweep_dir: Path
     runs: list[Run]
+    parent: Run
+    output: str
 
 
 @pytest.fixture(scope="session")
@@ -122,7 +135,7 @@ def grid_sweep(mlflow_server: str, mini_wikiqa: Path, tmp_path_factory: pytest.T
     """The quick grid preset narrowed to what every checkout has: head × seed = 2 × 2 jobs, joblib, 2 at a time."""
     folder = tmp_path_factory.mktemp("grid")
     sweep_dir = folder / "multirun"
-    run_app(
+    result = run_app(
         [
             "-m", "experiment=imbalance_grid_quick", "loss=plain", "sampling=none",
             "head=binary_sigmoid,binary_softmax", "seed=1,2",
@@ -133,4 +146,11 @@ def grid_sweep(mlflow_server: str, mini_wikiqa: Path, tmp_path_factory: pytest.T
         cwd=folder,
         tracking_uri=mlflow_server,
     )  # fmt: skip
-    return Sweep(mlflow_server, "grid", sweep_dir, experiment_runs(mlflow_server, "grid"))
+    return Sweep(
+        mlflow_server,
+        "grid",
+        sweep_dir,
+        experiment_runs(mlflow_server, "grid"),
+        parent_run(mlflow_server, "grid"),
+        result.stdout + result.stderr,
+    )

@@ -30,6 +30,8 @@ PARENT_RUN_FILE = "mlflow_parent_run_id"
 # Fallback for a job that cannot read the sweep folder: the launching process exports the parent's id.
 PARENT_RUN_ENV = "EXPERIMENTS_SWEEP_PARENT_RUN_ID"
 PARENT_TAG = "mlflow.parentRunId"
+# Marks the parent run, which holds no results of its own (readers of the store skip it).
+SWEEP_PARENT_TAG = "sweep_parent"
 NOTE_TAG = "mlflow.note.content"
 COMPARISON = "comparison"
 FINISHED = RunStatus.to_string(RunStatus.FINISHED)
@@ -122,6 +124,7 @@ class SweepRun(Callback):
         name = " ".join(filter(None, ["sweep", experiment, sweep_dir.name]))
         choices = OmegaConf.select(config, "hydra.runtime.choices") or {}
         tags = {
+            SWEEP_PARENT_TAG: "true",
             "sweep_dir": str(sweep_dir),
             "launcher": str(choices.get("hydra/launcher", "")),
             "sweeper": str(choices.get("hydra/sweeper", "")),
