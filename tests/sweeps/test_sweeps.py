@@ -98,6 +98,8 @@ def test_a_basic_sweep_logs_its_jobs_as_children_in_a_sqlite_store(mini_wikiqa: 
     assert sorted(run.data.tags["seed"] for run in runs) == ["1", "2"]
     parent = assert_children_of_one_parent(uri, "basic", runs)
     assert parent.data.tags["launcher"] == "basic"
+    experiment = MlflowClient(uri).get_experiment_by_name("basic")  # created by the sweep's callback
+    assert experiment.tags["mlflow.experimentKind"] == "custom_model_development"
     assert (tmp_path / "multirun" / "mlflow_parent_run_id").read_text() == parent.info.run_id
     assert "Sweep finished: 2 jobs, 2 finished, 0 failed" in result.stdout + result.stderr
     assert f"open: mlflow ui --backend-store-uri {uri}" in result.stdout + result.stderr
