@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import shlex
+import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -121,7 +122,7 @@ class SweepRun(Callback):
         self.experiment_id = ensure_experiment(self.tracking_uri, self.experiment_name)
         sweep_dir = Path(str(config.hydra.sweep.dir))
         experiment = OmegaConf.select(config, "hydra.runtime.choices.experiment")
-        name = " ".join(filter(None, ["sweep", experiment, sweep_dir.name]))
+        name = " ".join(filter(None, ["sweep", experiment, time.strftime("%Y-%m-%d %H:%M")]))
         choices = OmegaConf.select(config, "hydra.runtime.choices") or {}
         tags = {
             SWEEP_PARENT_TAG: "true",
