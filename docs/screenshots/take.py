@@ -35,7 +35,7 @@ SWEEP = ("experiment=smoke", "data.max_train_rows=null", "trainer.epochs=3", "lo
 EXPERIMENT = "ui-tour"
 CHROMIUM_FLAGS = (
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run", "--window-size=1600,1000", "--virtual-time-budget=15000",
+    "--disable-sync", "--no-first-run", "--virtual-time-budget=15000",
     "--run-all-compositor-stages-before-draw", "--hide-scrollbars",
 )  # fmt: skip
 
@@ -79,7 +79,8 @@ def start_ui(tracking_uri: str, port: int, log: Path) -> subprocess.Popen[bytes]
     command = [sys.executable, "-m", "mlflow", "ui", "--backend-store-uri", tracking_uri]
     command += ["--host", "127.0.0.1", "--port", str(port), "--workers", "1"]
     with log.open("wb") as output:
-        process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
+        env = {**os.environ, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}
+        process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, start_new_session=True, env=env)
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
         try:
@@ -92,11 +93,19 @@ def start_ui(tracking_uri: str, port: int, log: Path) -> subprocess.Popen[bytes]
     raise TimeoutError(f"mlflow ui did not answer on port {port}; see {log}")
 
 
+# The UI's training view (not its GenAI one) for every page.
+TRAINING_VIEW = "workflowType=machine_learning"
+# Taller windows where the page's point is below the fold (the run's description).
+HEIGHTS = {"2-run": 1900}
+
+
 def shoot(url: str, path: Path, profile: Path) -> None:
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium is None:
         raise SystemExit("chromium not found: apt-get install -y chromium")
-    command = [chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", f"--screenshot={path}", url]
+    url += ("&" if "?" in url.split("#")[-1] else "?") + TRAINING_VIEW
+    size = f"--window-size=1600,{HEIGHTS.get(path.stem, 1000)}"
+    command = [chromium, *CHROMIUM_FLAGS, size, f"--user-data-dir={profile}", f"--screenshot={path}", url]
     subprocess.run(command, check=True, capture_output=True, timeout=180)
     logger.info("%s <- %s", path.name, url)
 
@@ -111,17 +120,14 @@ def pages(base: str, client: MlflowClient) -> dict[str, str]:
     children = [run for run in runs if run.data.tags.get("mlflow.parentRunId") == parent.info.run_id]
     best = next(run for run in children if run.info.run_id == parent.data.tags.get("best_run_id"))
     ids = json.dumps([run.info.run_id for run in children])
-    metric = urllib.parse.quote("dev/f1", safe="")
-    query = urllib.parse.urlencode(
-        {"runs": ids, "experiments": json.dumps([eid]), "plot_metric_keys": json.dumps(["dev/f1"])}
-    )
+    metric = urllib.parse.urlencode({"runs": ids, "metric": json.dumps("dev/f1"), "experiments": json.dumps([eid])})
     compare = urllib.parse.urlencode({"runs": ids, "experiments": json.dumps([eid])})
     runs_page = f"{base}/#/experiments/{eid}/runs"
     return {
         "1-experiment": runs_page,
         "2-run": f"{runs_page}/{best.info.run_id}",
         "3-run-charts": f"{runs_page}/{best.info.run_id}/model-metrics",
-        "4-metric-per-epoch": f"{base}/#/metric/{metric}?{query}",
+        "4-metric-per-epoch": f"{base}/#/metric?{metric}",
         "5-compare": f"{base}/#/compare-runs?{compare}",
         "6-parent-artifacts": f"{runs_page}/{parent.info.run_id}/artifacts/comparison/comparison.md",
         "7-parent-plot": f"{runs_page}/{parent.info.run_id}/artifacts/comparison/test_f1_by_group.png",
