@@ -120,7 +120,12 @@ def pages(base: str, client: MlflowClient) -> dict[str, str]:
     children = [run for run in runs if run.data.tags.get("mlflow.parentRunId") == parent.info.run_id]
     best = next(run for run in children if run.info.run_id == parent.data.tags.get("best_run_id"))
     ids = json.dumps([run.info.run_id for run in children])
-    metric = urllib.parse.urlencode({"runs": ids, "metric": json.dumps("dev/f1"), "experiments": json.dumps([eid])})
+    key = urllib.parse.quote(json.dumps("dev/f1"))
+    metric = (  # the query MLflow's own links to the metric page carry (all its keys are read)
+        f"runs={json.dumps(json.loads(ids), separators=(',', ':'))}&metric={key}&experiments={json.dumps([eid])}"
+        f"&plot_metric_keys=[{key}]&plot_layout={{}}&x_axis=step&y_axis_scale=linear&line_smoothness=1"
+        "&show_point=true&deselected_curves=[]&last_linear_y_axis_range=[]"
+    )
     compare = urllib.parse.urlencode({"runs": ids, "experiments": json.dumps([eid])})
     runs_page = f"{base}/#/experiments/{eid}/runs"
     return {
