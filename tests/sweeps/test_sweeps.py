@@ -93,6 +93,7 @@ def test_a_basic_sweep_logs_its_jobs_as_children_in_a_sqlite_store(mini_wikiqa: 
         ],
         cwd=tmp_path,
         tracking_uri=uri,
+        timeout_s=1800,  # two jobs one after the other, in one process
     )  # fmt: skip
     runs = experiment_runs(uri, "basic")
     assert sorted(run.data.tags["seed"] for run in runs) == ["1", "2"]
