@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -10,6 +11,7 @@ import pytest
 from hydra import compose, initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
 from hydra.core.hydra_config import HydraConfig
+from mlflow.entities import Run
 from omegaconf import DictConfig, open_dict
 
 from experiments.config import register_configs
@@ -71,3 +73,13 @@ def tiny_wikiqa(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def fast_overrides(tiny_wikiqa: Path, epochs: int = 2) -> tuple[str, ...]:
     """The smoke experiment on :func:`tiny_wikiqa`: 80 train, 40 dev and 40 test rows."""
     return ("experiment=smoke", f"data.root={tiny_wikiqa}", "data.max_train_rows=null", f"trainer.epochs={epochs}")
+
+
+def dataset_profile(run: Run, split: str) -> dict[str, float]:
+    """The row and class counts a run logged for ``split`` (the profile of its MLflow dataset input)."""
+    (entry,) = [
+        entry
+        for entry in run.inputs.dataset_inputs
+        if any(tag.key == "mlflow.data.context" and tag.value == split for tag in entry.tags)
+    ]
+    return json.loads(entry.dataset.profile)

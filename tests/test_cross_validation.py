@@ -10,7 +10,7 @@ from mlflow.tracking import MlflowClient
 from experiments.cross_validation import aggregate, fold_splits
 from experiments.data.splits import PairSplits
 from experiments.runner import train
-from tests.conftest import SMOKE
+from tests.conftest import SMOKE, dataset_profile
 
 
 def test_folds_partition_the_training_rows_stratified():
@@ -44,8 +44,9 @@ def test_each_fold_is_a_child_run_and_the_parent_holds_mean_and_std(compose_conf
     (parent,) = [run for run in runs if "mlflow.parentRunId" not in run.data.tags]
     children = [run for run in runs if run.data.tags.get("mlflow.parentRunId") == parent.info.run_id]
     assert sorted(run.data.tags["cv_fold"] for run in children) == ["1", "2"]
-    assert sorted(run.data.metrics["data_dev_rows"] for run in children) == [100, 100]
-    folds = [run.data.metrics["test_f1"] for run in children]
-    assert parent.data.metrics["test_f1"] == pytest.approx(np.mean(folds))
-    assert parent.data.metrics["cv_std_test_f1"] == pytest.approx(np.std(folds, ddof=1))
-    assert summary["cv_folds"] == 2 and summary["best_dev_f1"] == pytest.approx(parent.data.metrics["best_dev_f1"])
+    assert sorted(dataset_profile(run, "dev")["rows"] for run in children) == [100, 100]
+    folds = [run.data.metrics["test/f1"] for run in children]
+    assert parent.data.metrics["test/f1"] == pytest.approx(np.mean(folds))
+    assert parent.data.metrics["test/f1_cv_std"] == pytest.approx(np.std(folds, ddof=1))
+    assert summary["cv_folds"] == 2 and parent.data.metrics["cv/folds"] == 2
+    assert "best_dev_f1" in summary and not any(name.startswith("best") for name in parent.data.metrics)

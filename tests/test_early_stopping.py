@@ -17,9 +17,9 @@ def test_training_stops_after_patience_epochs_without_improvement(compose_config
     summary = train(cfg)
     client = MlflowClient(tracking_uri)
     run = client.search_runs([client.get_experiment_by_name("crossencoder-imbalance").experiment_id])[0]
-    steps = sorted(m.step for m in client.get_metric_history(run.info.run_id, "dev_f1"))
+    steps = sorted(m.step for m in client.get_metric_history(run.info.run_id, "dev/f1"))
     assert steps == [1, 2]
-    assert run.data.metrics["epochs_trained"] == 2
+    assert run.data.metrics["train/epochs_trained"] == 2
     assert summary["best_epoch"] == 1
 
 

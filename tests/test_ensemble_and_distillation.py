@@ -48,7 +48,7 @@ def test_ensemble_and_distillation_from_trained_runs(compose_config, tracking_ur
     metrics = evaluate_ensemble(members, tracking_uri, batch_size=64)
     runs = _runs(tracking_uri)
     assert len(runs) == 3 and runs[-1].data.tags["ensemble_of"] == ",".join(members)
-    assert runs[-1].data.metrics["test_f1"] == pytest.approx(metrics["test_f1"])
+    assert runs[-1].data.metrics["test/f1"] == pytest.approx(metrics["test_f1"])
     classifiers = [PairClassifier.load(tmp_path / name / "model") for name in ("a", "b")]
     pairs = [("what is a glacier?", "A glacier is a persistent body of dense ice."), ("who?", "Nobody.")]
     expected = (classifiers[0].scores(pairs) + classifiers[1].scores(pairs)) / 2

@@ -90,9 +90,9 @@ def test_a_job_killed_mid_training_resumes_to_the_same_metrics_in_the_same_run(
     (run,) = runs(tracking_uri)
     assert run.info.run_id == killed.info.run_id and run.info.status == "FINISHED"
     assert run.data.tags["resumed_from"].startswith(str(run_dir / "checkpoints" / "checkpoint-"))
-    history = MlflowClient(tracking_uri).get_metric_history(run.info.run_id, "dev_f1")
+    history = MlflowClient(tracking_uri).get_metric_history(run.info.run_id, "dev/f1")
     assert sorted({m.step for m in history}) == [1, 2, 3, 4]
-    assert run.data.metrics["test_f1"] == pytest.approx(uninterrupted["test_f1"])
+    assert run.data.metrics["test/f1"] == pytest.approx(uninterrupted["test_f1"])
     assert not (run_dir / "checkpoints").exists()
 
 

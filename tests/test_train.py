@@ -10,7 +10,8 @@ from mlflow.tracking import MlflowClient
 
 from experiments.decision import PairClassifier
 from experiments.runner import train
-from tests.conftest import SMOKE
+from experiments.tracking import mlflow_metric_name as mlflow_name
+from tests.conftest import SMOKE, dataset_profile
 
 
 def only_run(tracking_uri: str):
@@ -38,22 +39,21 @@ def test_smoke_run_logs_per_epoch_thresholds_and_test_metrics(compose_config, tr
         "dev_accuracy",
         "train_loss",
     ):
-        history = client.get_metric_history(run.info.run_id, key)
+        history = client.get_metric_history(run.info.run_id, mlflow_name(key))
         assert sorted(m.step for m in history) == [1, 2], key
         if key.endswith("threshold"):
             assert all(0.0 <= m.value <= 1.0 for m in history), key
     for key in ("test_f1", "test_accuracy", "test_mcc", "test_average_precision", "best_epoch"):
-        assert key in run.data.metrics
-    best_epoch = int(run.data.metrics["best_epoch"])
-    dev_thresholds = {m.step: m.value for m in client.get_metric_history(run.info.run_id, "dev_f1_threshold")}
-    assert run.data.metrics["test_f1_threshold"] == pytest.approx(dev_thresholds[best_epoch])
+        assert mlflow_name(key) in run.data.metrics, key
+    best_epoch = int(run.data.metrics["dev/best_epoch"])
+    dev_thresholds = {m.step: m.value for m in client.get_metric_history(run.info.run_id, "dev/f1_threshold")}
+    assert run.data.metrics["test/f1_threshold"] == pytest.approx(dev_thresholds[best_epoch])
     assert summary["best_dev_f1"] == pytest.approx(
-        max(m.value for m in client.get_metric_history(run.info.run_id, "dev_f1"))
+        max(m.value for m in client.get_metric_history(run.info.run_id, "dev/f1"))
     )
     assert run.data.tags["loss"] == "plain" and run.data.tags["model"] == "tiny"
     assert run.data.params["trainer.epochs"] == "2"
-    assert run.data.metrics["data_train_rows"] == 200
-    assert run.data.metrics["data_dev_rows"] == 2733 and run.data.metrics["data_test_rows"] == 6165
+    assert [dataset_profile(run, split)["rows"] for split in ("train", "dev", "test")] == [200, 2733, 6165]
     assert not (tmp_path / "run" / "checkpoints").exists()
 
 

@@ -38,6 +38,7 @@ from scipy import stats
 
 from experiments.errors import ConfigurationError
 from experiments.paper_table import readable_metric, to_latex, to_markdown
+from experiments.tracking.sweep_run import SWEEP_PARENT_TAG
 
 logger = logging.getLogger(__name__)
 
@@ -371,7 +372,7 @@ def search_runs(client: MlflowClient, experiments: Sequence[str], sweep_id: str 
     token = None
     while True:
         page = client.search_runs(ids, filter_string=query, max_results=1000, page_token=token)
-        runs.extend(page)
+        runs.extend(run for run in page if SWEEP_PARENT_TAG not in run.data.tags)  # a sweep's parent: no results
         token = page.token
         if not token:
             return runs

@@ -30,7 +30,7 @@ from omegaconf import DictConfig, OmegaConf, open_dict
 from experiments.compare import choice_tags
 from experiments.errors import ConfigurationError
 from experiments.runner import train
-from experiments.tracking import MlflowTracker
+from experiments.tracking import MlflowTracker, mlflow_metric_name
 from experiments.tracking.provenance import git_state
 from experiments.training import TIMING_METRICS
 
@@ -90,8 +90,9 @@ def metric_differences(client: MlflowClient, recorded_id: str, reproduced_id: st
     """
     recorded = client.get_run(recorded_id).data.metrics
     reproduced = client.get_run(reproduced_id).data.metrics
+    timings = {mlflow_metric_name(key) for key in TIMING_METRICS} | TIMING_METRICS
     rows = []
-    for key in sorted((set(recorded) | set(reproduced)) - TIMING_METRICS):
+    for key in sorted((set(recorded) | set(reproduced)) - timings):
         before = {m.step: m.value for m in client.get_metric_history(recorded_id, key)}
         after = {m.step: m.value for m in client.get_metric_history(reproduced_id, key)}
         if before.keys() != after.keys():
@@ -154,6 +155,15 @@ def reproduce(run_id: str, tracking_uri: str, output_dir: str | Path) -> tuple[s
     return new.info.run_id, metric_differences(client, run_id, new.info.run_id)
 
 
+def forget_model_folder(client: MlflowClient, run_id: str) -> None:
+    """Drop the run's ``model_dir`` tag: the folder was temporary and is gone (the MLflow model stays)."""
+    run = client.get_run(run_id)
+    if "model_dir" in run.data.tags:
+        client.delete_tag(run_id, "model_dir")
+    where = run.data.tags.get("model_uri")
+    logger.info("The model folder was temporary%s", f"; the model is {where}" if where else " and is deleted")
+
+
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="experiments-reproduce", description=__doc__.split("\n\n")[0])
     parser.add_argument("run_id", help="the MLflow run to reproduce")
@@ -173,6 +183,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     with tempfile.TemporaryDirectory() as folder:
         new_id, differences = reproduce(args.run_id, args.tracking_uri, args.output_dir or folder)
+    if args.output_dir is None:
+        forget_model_folder(MlflowClient(tracking_uri=args.tracking_uri), new_id)
     differing = differences[~(differences["max_abs_difference"] <= args.tolerance)]
     sys.stdout.write(differences.to_string(index=False) + "\n")
     logger.info(

@@ -36,8 +36,12 @@ from experiments.heads.base import Head
 from experiments.negatives import NegativesMode
 from experiments.precision import autocast, resolve_precision
 from experiments.sampling import EpochSampler, pair_lengths
-from experiments.tracking import EpochMetricsLogger, MlflowTracker
+from experiments.tracking import EpochMetricsLogger, MlflowTracker, flatten
+from experiments.tracking.datasets import split_inputs, split_rows
+from experiments.tracking.description import NOTE_TAG, run_note
+from experiments.tracking.names import run_name
 from experiments.tracking.provenance import provenance_tags
+from experiments.tracking.sweep_run import override_params, sweep_parent_tags
 from experiments.training import (
     GuardedCrossEncoderTrainer,
     early_stopping,
@@ -81,12 +85,8 @@ def hydra_context() -> dict[str, str]:
     if hydra.mode == RunMode.MULTIRUN:
         tags["sweep_id"] = str(hydra.sweep.dir)
         tags["sweep_job"] = str(hydra.job.num)
+        tags.update(sweep_parent_tags(hydra.sweep.dir))
     return tags
-
-
-def run_name(cfg: DictConfig, tags: dict[str, str]) -> str:
-    parts = [tags.get(group) for group in ("loss", "sampling", "negatives", "head")]
-    return "-".join(part for part in parts if part) + f"-seed{cfg.seed}" if any(parts) else f"seed{cfg.seed}"
 
 
 def split_pairs(dataset: Any) -> list[tuple[str, str]]:
@@ -205,7 +205,8 @@ def train(cfg: DictConfig) -> dict[str, float]:
     checkpoint, run_id = resume_point(cfg)
     transformers.set_seed(cfg.seed)
     tags = hydra_context() | provenance_tags(cfg.seed)
-    tracker: MlflowTracker = build(cfg.tracking, run_name=run_name(cfg, tags), tags=tags, run_id=run_id)
+    name = run_name(tags, cfg.seed, tags.get("sweep_job"))
+    tracker: MlflowTracker = build(cfg.tracking, run_name=name, tags=tags, run_id=run_id)
     with tracker:
         (Path(cfg.output_dir) / RUN_ID_FILE).write_text(str(tracker.run_id), encoding="utf-8")
         if checkpoint is not None:
@@ -213,6 +214,7 @@ def train(cfg: DictConfig) -> dict[str, float]:
         resolved = OmegaConf.to_container(cfg, resolve=True)
         resolved.pop("resume", None)  # type: ignore[union-attr]
         tracker.log_params(resolved)  # type: ignore[arg-type]
+        tracker.log_params(override_params(tags.get("overrides", ""), set(flatten(resolved))))  # type: ignore[arg-type]
         tracker.log_text(OmegaConf.to_yaml(cfg, resolve=True), "config/resolved.yaml")
         if cfg.cv.folds:
             return cross_validate(cfg, tracker, prepare_data(cfg), _run)
@@ -227,10 +229,11 @@ def _run(
     augmentation = build(cfg.augmentation, random_state=cfg.seed)
     data = augmentation.apply(data)
     tracker.log_metrics(augmentation.summary())
-    tracker.log_metrics(data_summary(data))
-    fingerprints = {f"data_fingerprint_{split}": fingerprint(d) for split, d in data.splits().items()}
-    tracker.set_tags(fingerprints)
-    tracker.log_params(fingerprints)  # params too: the MLflow compare view lists params
+    sizes = data_summary(data)
+    fingerprints = {split: fingerprint(d) for split, d in data.splits().items()}
+    tracker.log_inputs(split_inputs(data.name, fingerprints, sizes))
+    tracker.log_params(split_rows(sizes, list(fingerprints)))
+    tracker.set_tags({f"data_fingerprint_{split}": digest for split, digest in fingerprints.items()})
     tracker.log_dict(
         {"label_names": data.label_names, "label_ids": {name: i for i, name in enumerate(data.label_names)}},
         "data/labels.json",
@@ -330,7 +333,10 @@ def _run(
     if is_main_process():  # one writer per run under torchrun
         model_dir = save_classifier(model, head, rule, Path(cfg.output_dir) / "model")
         tracker.set_tags({"model_dir": str(model_dir.resolve())})
+        tracker.log_classifier(model_dir)
         if not cfg.keep_checkpoints:
             shutil.rmtree(checkpoints, ignore_errors=True)
+    note = run_note(data.name, sizes, tracker.tags, best, test, cfg.evaluation.select_metric, epochs_trained)
+    tracker.set_tags({NOTE_TAG: note})
     logger.info("Best epoch %d: %s", best_epoch, {k: round(v, 4) for k, v in summary.items()})
     return summary

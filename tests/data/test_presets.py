@@ -14,7 +14,7 @@ from mlflow.tracking import MlflowClient
 from experiments.data import class_counts, fingerprint, load_wikiqa
 from experiments.decision import PairClassifier
 from experiments.runner import train
-from tests.conftest import SMOKE
+from tests.conftest import SMOKE, dataset_profile
 
 PROJECT = Path(__file__).resolve().parents[2]
 
@@ -69,14 +69,18 @@ def test_snli_end_to_end_logs_labels_class_shares_and_fingerprints(
     run = client.search_runs([client.get_experiment_by_name("crossencoder-imbalance").experiment_id])[0]
     assert run.info.status == "FINISHED" and "test_accuracy" in summary
     metrics, params, tags = run.data.metrics, run.data.params, run.data.tags
-    assert metrics["data_train_rows"] == 200 and metrics["data_train_rows_read"] == 9842
-    assert metrics["data_test_rows"] == 296 and metrics["data_dev_rows"] == 296
+    train_profile = dataset_profile(run, "train")
+    assert train_profile["rows"] == 200 and train_profile["rows_read"] == 9842 and params["data_rows_train"] == "200"
+    assert dataset_profile(run, "test")["rows"] == 296 and dataset_profile(run, "dev")["rows"] == 296
+    assert not any(name.startswith("data") for name in metrics)
     for split in ("train", "dev", "test"):
-        counts = [metrics[f"data_{split}_count_{name}"] for name in ("entailment", "neutral", "contradiction")]
-        assert sum(counts) == metrics[f"data_{split}_rows"]
-        shares = [metrics[f"data_{split}_share_{name}"] for name in ("entailment", "neutral", "contradiction")]
+        profile = dataset_profile(run, split)
+        counts = [profile[f"count_{name}"] for name in ("entailment", "neutral", "contradiction")]
+        assert sum(counts) == profile["rows"]
+        shares = [profile[f"share_{name}"] for name in ("entailment", "neutral", "contradiction")]
         assert sum(shares) == pytest.approx(1.0)
-        assert params[f"data_fingerprint_{split}"] == tags[f"data_fingerprint_{split}"]
+        (digest,) = {entry.dataset.digest for entry in run.inputs.dataset_inputs if entry.dataset.name.endswith(split)}
+        assert digest == tags[f"data_fingerprint_{split}"]
         assert len(tags[f"data_fingerprint_{split}"]) == 16
     labels = json.loads(Path(client.download_artifacts(run.info.run_id, "data/labels.json", str(tmp_path))).read_text())
     assert labels == {

@@ -12,6 +12,7 @@ from mlflow.tracking import MlflowClient
 
 from experiments.decision import DECISION_FILE, PairClassifier
 from experiments.runner import select_best_epoch, train
+from experiments.tracking import mlflow_metric_name as mlflow_name
 from tests.factories import use_nli_sample
 
 EPOCHS = ("experiment=smoke", "trainer.epochs=3")
@@ -38,7 +39,8 @@ def read_json(client: MlflowClient, run_id: str, artifact: str) -> dict:
 
 
 def history(client: MlflowClient, run_id: str, key: str) -> dict[int, float]:
-    return {m.step: m.value for m in client.get_metric_history(run_id, key)}
+    """The per-epoch values of internal key ``key`` (``dev_f1``), logged under its MLflow name (``dev/f1``)."""
+    return {m.step: m.value for m in client.get_metric_history(run_id, mlflow_name(key))}
 
 
 def test_select_best_epoch_follows_the_metric():
@@ -61,12 +63,12 @@ def test_binary_run_selects_by_metric_and_logs_figures(compose_config, tracking_
     selected = history(client, run_id, select_metric)
     assert sorted(selected) == [1, 2, 3]
     best_epoch = min(epoch for epoch, value in selected.items() if value == max(selected.values()))
-    assert summary["best_epoch"] == best_epoch == run.data.metrics["best_epoch"]
+    assert summary["best_epoch"] == best_epoch == run.data.metrics["dev/best_epoch"]
     assert summary[f"best_{select_metric}"] == pytest.approx(selected[best_epoch])
     for metric in ("accuracy", "f1", "fbeta", "mcc"):
         thresholds = history(client, run_id, f"dev_{metric}_threshold")
         assert summary[f"best_dev_{metric}_threshold"] == pytest.approx(thresholds[best_epoch])
-        assert run.data.metrics[f"test_{metric}_threshold"] == pytest.approx(thresholds[best_epoch])
+        assert run.data.metrics[f"test/{metric}_threshold"] == pytest.approx(thresholds[best_epoch])
 
     assert artifact_paths(client, run_id, "evaluation") >= BINARY_FIGURES
     table = pd.read_csv(client.download_artifacts(run_id, "evaluation/thresholds_per_epoch.csv"))
@@ -100,7 +102,7 @@ def test_string_labelled_three_classes_run_end_to_end(compose_config, tracking_u
         "test_balanced_accuracy",
         *(f"test_{m}_{name}" for m in ("precision", "recall", "f1") for name in names),
     ):
-        assert key in run.data.metrics, key
+        assert mlflow_name(key) in run.data.metrics, key
     assert sorted(history(client, run_id, "dev_f1_macro")) == [1, 2]
     assert summary["best_dev_f1_macro"] == pytest.approx(max(history(client, run_id, "dev_f1_macro").values()))
     assert {"evaluation/dev_confusion_matrix.png", "evaluation/test_confusion_matrix.png"} <= artifact_paths(

@@ -9,6 +9,7 @@ from experiments.decision import PairClassifier
 from experiments.errors import ConfigurationError
 from experiments.heads import BinarySigmoidHead, BinarySoftmaxHead, MulticlassHead
 from experiments.runner import train
+from experiments.tracking import mlflow_metric_name as mlflow_name
 from tests.factories import use_nli_sample
 
 TINY = ("experiment=smoke", "trainer.epochs=1")
@@ -29,7 +30,7 @@ def test_each_head_trains_and_evaluates(compose_config, tracking_uri, tmp_path, 
     (run,) = client.search_runs([client.get_experiment_by_name("crossencoder-imbalance").experiment_id])
     assert run.info.status == "FINISHED"
     for key in dev_metrics:
-        assert [m.step for m in client.get_metric_history(run.info.run_id, key)] == [1], key
+        assert [m.step for m in client.get_metric_history(run.info.run_id, mlflow_name(key))] == [1], key
     assert summary["best_epoch"] == 1.0
     classifier = PairClassifier.load(tmp_path / "run" / "model")
     assert classifier.model.num_labels == num_labels

@@ -49,4 +49,4 @@ def test_a_bad_loss_setting_fails_before_training(compose_config, tracking_uri: 
     run = only_run(tracking_uri)
     assert run.info.status == "FAILED"
     assert "loss=focal: gamma must be in [0, inf), got -1" in run.data.tags["error"]
-    assert "train_loss" not in run.data.metrics
+    assert "train/loss" not in run.data.metrics

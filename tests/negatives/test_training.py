@@ -11,7 +11,8 @@ from mlflow.tracking import MlflowClient
 
 from experiments.errors import ConfigurationError
 from experiments.runner import train
-from tests.conftest import SMOKE
+from experiments.tracking import mlflow_metric_name as mlflow_name
+from tests.conftest import SMOKE, dataset_profile
 
 
 @pytest.fixture
@@ -52,12 +53,12 @@ def test_every_mode_trains_and_logs_ranking_metrics_per_epoch(
     client, run = only_run(tracking_uri)
     assert run.info.status == "FINISHED"
     for key in ("dev_map", "dev_mrr", "dev_ndcg_at_10", "dev_f1_threshold"):
-        assert sorted(m.step for m in client.get_metric_history(run.info.run_id, key)) == [1, 2], key
+        assert sorted(m.step for m in client.get_metric_history(run.info.run_id, mlflow_name(key))) == [1, 2], key
     assert 0.0 <= summary["test_map"] <= 1.0 and "test_mrr" in summary
-    assert run.data.metrics["data_train_rows"] == 30  # every candidate pair, whatever the mode trains on
-    assert run.data.metrics["negatives_train_anchors_without_positive"] == 2
+    assert dataset_profile(run, "train")["rows"] == 30  # every candidate pair, whatever the mode trains on
+    assert run.data.metrics["negatives/train_anchors_without_positive"] == 2
     if training_rows is not None:
-        assert run.data.metrics["negatives_train_rows"] == training_rows
+        assert run.data.metrics["negatives/train_rows"] == training_rows
 
 
 def test_sample_k_logs_the_pairs_of_each_epoch(compose_config, tracking_uri: str, grouped_files: list[str]):
@@ -67,7 +68,7 @@ def test_sample_k_logs_the_pairs_of_each_epoch(compose_config, tracking_uri: str
         )
     )
     client, run = only_run(tracking_uri)
-    counts = client.get_metric_history(run.info.run_id, "train_count_class_0")
+    counts = client.get_metric_history(run.info.run_id, "sampling/count_class_0")
     assert [m.value for m in sorted(counts, key=lambda m: m.step)] == [6.0, 6.0]  # one negative per anchor that has one
 
 
@@ -83,9 +84,9 @@ def test_wikiqa_grouped_trains_with_fixed_k(compose_config, tracking_uri: str):
     summary = train(cfg)
     _, run = only_run(tracking_uri)
     assert run.data.tags["loss"] == "mnrl"
-    assert run.data.metrics["dev_ranked_groups"] == 122 and summary["test_ranked_groups"] == 237
-    dropped = run.data.metrics["negatives_train_dropped_no_positive"]
-    assert dropped == run.data.metrics["negatives_train_anchors_without_positive"] > 0
+    assert run.data.metrics["dev/ranked_groups"] == 122 and summary["test_ranked_groups"] == 237
+    dropped = run.data.metrics["negatives/train_dropped_no_positive"]
+    assert dropped == run.data.metrics["negatives/train_anchors_without_positive"] > 0
 
 
 @pytest.mark.parametrize(

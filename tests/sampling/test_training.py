@@ -15,8 +15,9 @@ from experiments.losses import plain_loss
 from experiments.models import tiny_cross_encoder
 from experiments.runner import train
 from experiments.sampling import RotatingUnderSampling, batch_sampler_factory
+from experiments.tracking import mlflow_metric_name as mlflow_name
 from experiments.training import GuardedCrossEncoderTrainer, training_arguments
-from tests.conftest import SMOKE
+from tests.conftest import SMOKE, dataset_profile
 
 
 def pairs(labels: list[int], prefix: str) -> Dataset:
@@ -73,14 +74,15 @@ def test_a_rotating_run_logs_what_each_epoch_trained_on(compose_config, tracking
     client = MlflowClient(tracking_uri)
     experiment = client.get_experiment_by_name("crossencoder-imbalance")
     (run,) = client.search_runs([experiment.experiment_id])
-    metrics, run_id = run.data.metrics, run.info.run_id
+    run_id = run.info.run_id
 
-    positives, negatives = int(metrics["data_train_count_1"]), int(metrics["data_train_count_0"])
+    profile = dataset_profile(run, "train")
+    positives, negatives = int(profile["count_1"]), int(profile["count_0"])
     kept = 2 * positives
     assert positives + negatives == 200 and kept < negatives
 
     def history(key: str) -> list[float]:
-        entries = sorted(client.get_metric_history(run_id, key), key=lambda m: m.step)
+        entries = sorted(client.get_metric_history(run_id, mlflow_name(key)), key=lambda m: m.step)
         assert [m.step for m in entries] == [1, 2, 3], key
         return [m.value for m in entries]
 
@@ -89,4 +91,4 @@ def test_a_rotating_run_logs_what_each_epoch_trained_on(compose_config, tracking
     assert history("train_majority_coverage") == pytest.approx([k * kept / negatives for k in (1, 2, 3)])
     assert all(seconds > 0 for seconds in history("train_epoch_seconds"))
     assert run.data.params["loss_class_counts"] == f"[{kept}, {positives}]"
-    assert metrics["data_dev_rows"] == 2733 and metrics["data_test_rows"] == 6165
+    assert dataset_profile(run, "dev")["rows"] == 2733 and dataset_profile(run, "test")["rows"] == 6165

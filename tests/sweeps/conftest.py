@@ -63,8 +63,10 @@ def mlflow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "--serve-artifacts",
         "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
     ]  # fmt: skip
+    # No job runner: its huey workers are not needed for tracking, and they slow the start on a busy machine
+    env = {**os.environ, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}
     with (folder / "server.log").open("wb") as log:
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=env)
     try:
         wait_for_health(url, process, SERVER_START_S)
         yield url
@@ -102,11 +104,22 @@ def run_app(
     return result
 
 
-def experiment_runs(tracking_uri: str, experiment_name: str) -> list[Run]:
+def all_runs(tracking_uri: str, experiment_name: str) -> list[Run]:
     client = MlflowClient(tracking_uri)
     experiment = client.get_experiment_by_name(experiment_name)
     assert experiment is not None, experiment_name
     return client.search_runs([experiment.experiment_id], max_results=1000)
+
+
+def experiment_runs(tracking_uri: str, experiment_name: str) -> list[Run]:
+    """The jobs' runs (the sweep's parent run left out)."""
+    return [run for run in all_runs(tracking_uri, experiment_name) if "sweep_parent" not in run.data.tags]
+
+
+def parent_run(tracking_uri: str, experiment_name: str) -> Run:
+    """The one sweep parent run of the experiment."""
+    (parent,) = [run for run in all_runs(tracking_uri, experiment_name) if "sweep_parent" in run.data.tags]
+    return parent
 
 
 @dataclass(frozen=True)
@@ -115,6 +128,8 @@ class Sweep:
     experiment_name: str
     sweep_dir: Path
     runs: list[Run]
+    parent: Run
+    output: str
 
 
 @pytest.fixture(scope="session")
@@ -122,7 +137,7 @@ def grid_sweep(mlflow_server: str, mini_wikiqa: Path, tmp_path_factory: pytest.T
     """The quick grid preset narrowed to what every checkout has: head × seed = 2 × 2 jobs, joblib, 2 at a time."""
     folder = tmp_path_factory.mktemp("grid")
     sweep_dir = folder / "multirun"
-    run_app(
+    result = run_app(
         [
             "-m", "experiment=imbalance_grid_quick", "loss=plain", "sampling=none",
             "head=binary_sigmoid,binary_softmax", "seed=1,2",
@@ -133,4 +148,11 @@ def grid_sweep(mlflow_server: str, mini_wikiqa: Path, tmp_path_factory: pytest.T
         cwd=folder,
         tracking_uri=mlflow_server,
     )  # fmt: skip
-    return Sweep(mlflow_server, "grid", sweep_dir, experiment_runs(mlflow_server, "grid"))
+    return Sweep(
+        mlflow_server,
+        "grid",
+        sweep_dir,
+        experiment_runs(mlflow_server, "grid"),
+        parent_run(mlflow_server, "grid"),
+        result.stdout + result.stderr,
+    )

@@ -9,16 +9,36 @@ from pathlib import Path
 import pytest
 from hydra import compose, initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
+from mlflow.entities import Run
 from mlflow.tracking import MlflowClient
 
 from experiments.train import config_dir
-from tests.sweeps.conftest import TINY_JOB, Sweep, experiment_runs, run_app
+from tests.sweeps.conftest import TINY_JOB, Sweep, experiment_runs, parent_run, run_app
 
 PROVENANCE_TAGS = (
     "git_commit", "git_dirty", "version_torch", "version_transformers", "version_sentence-transformers",
     "version_mlflow", "version_python", "hardware_cpu", "hardware_gpu", "torch_num_threads", "world_size", "command",
     "data_fingerprint_train", "data_fingerprint_dev", "data_fingerprint_test",
 )  # fmt: skip
+
+
+def dev_at_best_epoch(client: MlflowClient, run: Run, metric: str = "dev/f1") -> float:
+    history = {point.step: point.value for point in client.get_metric_history(run.info.run_id, metric)}
+    return history[int(run.data.metrics["dev/best_epoch"])]
+
+
+def assert_children_of_one_parent(tracking_uri: str, experiment_name: str, runs: list[Run]) -> Run:
+    """Every job's run is a child of the experiment's one sweep parent, which ended FINISHED with the best job."""
+    parent = parent_run(tracking_uri, experiment_name)
+    assert {run.data.tags["mlflow.parentRunId"] for run in runs} == {parent.info.run_id}
+    assert parent.info.status == "FINISHED"
+    finished = [run for run in runs if run.info.status == "FINISHED"]
+    assert parent.data.metrics["sweep/jobs"] == len(runs) and parent.data.metrics["sweep/finished"] == len(finished)
+    client = MlflowClient(tracking_uri)
+    best = max(finished, key=lambda run: dev_at_best_epoch(client, run))
+    assert parent.data.tags["best_run_id"] == best.info.run_id
+    assert parent.data.metrics["best_run/dev/f1"] == dev_at_best_epoch(client, best)
+    return parent
 
 
 def test_a_joblib_grid_makes_one_run_per_job_with_its_sweep_and_choices(grid_sweep: Sweep):
@@ -42,10 +62,54 @@ def test_a_joblib_grid_makes_one_run_per_job_with_its_sweep_and_choices(grid_swe
         assert tags["world_size"] == "1" and tags["hardware_gpu"] == "none"
 
 
+def test_a_joblib_sweep_is_one_parent_run_holding_the_comparison(grid_sweep: Sweep):
+    parent = assert_children_of_one_parent(grid_sweep.tracking_uri, "grid", grid_sweep.runs)
+    assert parent.data.tags["sweep_dir"] == str(grid_sweep.sweep_dir) and parent.data.tags["launcher"] == "joblib"
+    assert parent.info.run_name.startswith("sweep imbalance_grid_quick")
+    assert "head=binary_sigmoid,binary_softmax" in parent.data.params["sweep_overrides"]
+    for run in grid_sweep.runs:  # the job's overrides, group choices included, as params
+        assert run.data.params["head"] == run.data.tags["head"] and run.data.params["seed"] == run.data.tags["seed"]
+        head = "" if run.data.tags["head"] == "binary_sigmoid" else " · binary_softmax"
+        assert run.info.run_name == f"#{run.data.tags['sweep_job']} plain{head} · seed {run.data.tags['seed']}"
+    client = MlflowClient(grid_sweep.tracking_uri)
+    artifacts = {artifact.path for artifact in client.list_artifacts(parent.info.run_id, "comparison")}
+    expected = {"comparison.md", "comparison.csv", "comparison.tex", "test_f1_by_group.png", "dev_f1_curves.png"}
+    assert {f"comparison/{name}" for name in expected} <= artifacts
+    table = (grid_sweep.sweep_dir / "comparison" / "comparison.md").read_text()
+    assert table in parent.data.tags["mlflow.note.content"] and "binary_softmax" in table
+    assert "Sweep finished: 4 jobs, 4 finished, 0 failed" in grid_sweep.output
+    assert f"Comparison: {grid_sweep.sweep_dir / 'comparison' / 'comparison.md'}" in grid_sweep.output
+    assert (
+        f"MLflow parent run {parent.info.run_id}; open: {grid_sweep.tracking_uri}/#/experiments/" in grid_sweep.output
+    )
+
+
+def test_a_basic_sweep_logs_its_jobs_as_children_in_a_sqlite_store(mini_wikiqa: Path, tmp_path: Path):
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    result = run_app(
+        [
+            "-m", *TINY_JOB, "trainer.epochs=1", f"data.root={mini_wikiqa}", "seed=1,2",
+            "tracking.experiment_name=basic", f"hydra.sweep.dir={tmp_path / 'multirun'}",
+        ],
+        cwd=tmp_path,
+        tracking_uri=uri,
+        timeout_s=1800,  # two jobs one after the other, in one process
+    )  # fmt: skip
+    runs = experiment_runs(uri, "basic")
+    assert sorted(run.data.tags["seed"] for run in runs) == ["1", "2"]
+    parent = assert_children_of_one_parent(uri, "basic", runs)
+    assert parent.data.tags["launcher"] == "basic"
+    experiment = MlflowClient(uri).get_experiment_by_name("basic")  # created by the sweep's callback
+    assert experiment.tags["mlflow.experimentKind"] == "custom_model_development"
+    assert (tmp_path / "multirun" / "mlflow_parent_run_id").read_text() == parent.info.run_id
+    assert "Sweep finished: 2 jobs, 2 finished, 0 failed" in result.stdout + result.stderr
+    assert f"open: mlflow ui --backend-store-uri {uri}" in result.stdout + result.stderr
+
+
 def test_every_job_logs_its_own_per_epoch_history(grid_sweep: Sweep):
     client = MlflowClient(grid_sweep.tracking_uri)
     for run in grid_sweep.runs:
-        for key in ("dev_f1", "dev_f1_threshold", "train_loss"):
+        for key in ("dev/f1", "dev/f1_threshold", "train/loss"):
             history = client.get_metric_history(run.info.run_id, key)
             assert sorted(point.step for point in history) == [1, 2], key
         assert client.list_artifacts(run.info.run_id, "config")[0].path == "config/resolved.yaml"
@@ -68,6 +132,9 @@ def test_a_failing_job_is_recorded_failed_and_the_others_finish(mlflow_server: s
     assert runs["-1"].data.tags["error"] == "ConfigurationError: loss=focal: gamma must be in [0, inf), got -1"
     assert runs["1"].info.status == runs["2"].info.status == "FINISHED"
     assert "the sweep goes on (fail_fast=false)" in result.stderr + result.stdout
+    parent = assert_children_of_one_parent(mlflow_server, "failing", list(runs.values()))
+    assert parent.data.metrics["sweep/failed"] == 1
+    assert "Sweep finished: 3 jobs, 2 finished, 1 failed" in result.stderr + result.stdout
 
 
 @pytest.mark.slow
@@ -86,6 +153,8 @@ def test_a_submitit_local_sweep_shares_one_sweep_id(mlflow_server: str, mini_wik
     assert all(run.info.status == "FINISHED" for run in runs)
     (sweep_id,) = {run.data.tags["sweep_id"] for run in runs}
     assert sweep_id.startswith("multirun/") and (tmp_path / sweep_id / "multirun.yaml").is_file()
+    parent = assert_children_of_one_parent(mlflow_server, "submitit", runs)
+    assert parent.data.tags["launcher"] == "submitit_local"
 
 
 @pytest.mark.slow
@@ -106,7 +175,9 @@ def test_an_optuna_search_records_its_trials(mlflow_server: str, mini_wikiqa: Pa
     rates = [float(run.data.params["trainer.learning_rate"]) for run in runs]
     assert len(runs) == 2 and len(set(rates)) == 2 and all(1e-4 <= rate <= 1e-2 for rate in rates)
     best = (sweep_dir / "optimization_results.yaml").read_text()
-    assert f"best_value: {max(run.data.metrics['best_dev_f1'] for run in runs)}" in best
+    best_dev = [dev_at_best_epoch(MlflowClient(mlflow_server), run) for run in runs]
+    assert f"best_value: {max(best_dev)}" in best
+    assert_children_of_one_parent(mlflow_server, "optuna", runs)
 
 
 def compose_with_hydra(*overrides: str):
@@ -156,4 +227,5 @@ def test_failed_optuna_trials_are_recorded_and_the_search_goes_on(
     runs = experiment_runs(mlflow_server, "optuna-failing")
     status = {run.data.params["loss.gamma"]: run.info.status for run in runs}
     assert status == {"-1": "FAILED", "2": "FINISHED"}
+    assert assert_children_of_one_parent(mlflow_server, "optuna-failing", runs).data.tags["sweeper"] == "optuna"
     assert "loss.gamma: 2" in (sweep_dir / "optimization_results.yaml").read_text()

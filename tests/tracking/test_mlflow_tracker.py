@@ -67,7 +67,7 @@ def test_a_run_id_continues_that_run(tracking_uri: str, caplog: pytest.LogCaptur
     assert run.data.params == {"trainer.epochs": "2", "seed": "1", "new": "x"}
     assert "param seed=2 differs from the logged 1; kept the logged value" in caplog.text
     assert run.data.tags["resumed"] == "yes"
-    assert [(m.step, m.value) for m in client.get_metric_history(run.info.run_id, "dev_f1")] == [(1, 0.5), (2, 0.6)]
+    assert [(m.step, m.value) for m in client.get_metric_history(run.info.run_id, "dev/f1")] == [(1, 0.5), (2, 0.6)]
     assert len(client.search_runs([run.info.experiment_id])) == 1
 
 

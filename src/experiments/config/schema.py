@@ -59,6 +59,8 @@ class TrackingConfig:
     tracking_uri: str = MISSING
     experiment_name: str = MISSING
     health_timeout: float = MISSING
+    log_model: bool = MISSING
+    register_model: str | None = MISSING
 
 
 @dataclass

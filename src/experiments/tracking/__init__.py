@@ -4,6 +4,17 @@ from __future__ import annotations
 
 from experiments.tracking.epoch_logger import EpochMetricsLogger
 from experiments.tracking.mlflow_tracker import MlflowTracker, flatten
-from experiments.tracking.sweep_callback import PrepareTrackingStore, ensure_experiment
+from experiments.tracking.names import mlflow_metric_name
+from experiments.tracking.store import ensure_experiment
+from experiments.tracking.sweep_callback import PrepareTrackingStore
+from experiments.tracking.sweep_run import SweepRun
 
-__all__ = ["EpochMetricsLogger", "MlflowTracker", "PrepareTrackingStore", "ensure_experiment", "flatten"]
+__all__ = [
+    "EpochMetricsLogger",
+    "MlflowTracker",
+    "PrepareTrackingStore",
+    "SweepRun",
+    "ensure_experiment",
+    "flatten",
+    "mlflow_metric_name",
+]

@@ -12,14 +12,15 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from mlflow.entities import Metric, Param, RunStatus, RunTag
+from mlflow.entities import DatasetInput, Metric, Param, RunStatus, RunTag
 from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 from mlflow.utils.time import get_current_time_millis
 
 from experiments.distributed import is_main_process, process_rank
 from experiments.errors import ConfigurationError
-from experiments.tracking.sweep_callback import ensure_experiment
+from experiments.tracking.names import mlflow_metrics
+from experiments.tracking.store import ensure_experiment
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +76,9 @@ class MlflowTracker:
         run_id: continue this run (set RUNNING again) instead of creating one, e.g. when resuming
             a killed job; params it already holds are not logged again.
         health_timeout: seconds to wait for an http(s) server's ``/health`` before failing.
+        log_model: log the trained classifier as the run's MLflow pyfunc model ``model``
+            (:mod:`experiments.tracking.pyfunc_model`).
+        register_model: also register that model under this name in the MLflow Model Registry.
     """
 
     def __init__(
@@ -85,8 +89,12 @@ class MlflowTracker:
         tags: Mapping[str, str] | None = None,
         run_id: str | None = None,
         health_timeout: float = 5.0,
+        log_model: bool = True,
+        register_model: str | None = None,
     ) -> None:
         self.tracking_uri = tracking_uri
+        self.log_model = log_model
+        self.register_model = register_model
         self.experiment_name = experiment_name
         self.run_name = run_name
         self.tags = dict(tags or {})
@@ -172,12 +180,28 @@ class MlflowTracker:
             self.client.log_batch(self._run(), tags=entries[start : start + BATCH_SIZE])
 
     def log_metrics(self, metrics: Mapping[str, float], step: int = 0) -> None:
+        """Log metrics under their MLflow names (:func:`experiments.tracking.names.mlflow_metric_name`)."""
         if not self.enabled:
             return
         now = get_current_time_millis()
-        entries = [Metric(key, float(value), now, int(step)) for key, value in metrics.items()]
+        entries = [Metric(key, float(value), now, int(step)) for key, value in mlflow_metrics(metrics).items()]
         for start in range(0, len(entries), BATCH_SIZE):
             self.client.log_batch(self._run(), metrics=entries[start : start + BATCH_SIZE])
+
+    def log_inputs(self, inputs: list[DatasetInput]) -> None:
+        """Dataset inputs (:func:`experiments.tracking.datasets.split_inputs`)."""
+        if self.enabled and inputs:
+            self.client.log_inputs(self._run(), datasets=inputs)
+
+    def log_classifier(self, model_dir: str | Path) -> str | None:
+        """The saved classifier as the run's pyfunc model (when ``log_model``), registered when ``register_model``."""
+        if not (self.enabled and self.log_model):
+            return None
+        from experiments.tracking.pyfunc_model import log_classifier
+
+        uri = log_classifier(self.client, self._run(), model_dir, self.register_model)
+        self.set_tags({"model_uri": uri})
+        return uri
 
     def log_artifact(self, path: str | Path, artifact_path: str | None = None) -> None:
         if not self.enabled:

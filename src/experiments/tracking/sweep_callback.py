@@ -3,44 +3,16 @@
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from typing import Any
 
 from hydra.experimental.callback import Callback
-from mlflow.exceptions import MlflowException
-from mlflow.tracking import MlflowClient
 from omegaconf import DictConfig
 
+from experiments.tracking.store import default_artifact_location, ensure_experiment
+
+__all__ = ["PrepareTrackingStore", "default_artifact_location", "ensure_experiment"]
+
 logger = logging.getLogger(__name__)
-
-
-def default_artifact_location(tracking_uri: str, experiment_name: str) -> str | None:
-    """For a SQLite store, ``mlartifacts/<experiment>`` beside the database file; else the server's default.
-
-    MLflow's own default for a database store is ``./mlruns`` in whatever folder the job runs from, which
-    scatters artifacts; beside the database they travel with it.
-    """
-    if not tracking_uri.startswith("sqlite:///"):
-        return None
-    database = Path(tracking_uri.removeprefix("sqlite:///")).expanduser().resolve()
-    return (database.parent / "mlartifacts" / experiment_name).as_uri()
-
-
-def ensure_experiment(tracking_uri: str, experiment_name: str) -> str:
-    """The id of ``experiment_name``, created if missing; safe when several processes race to create it."""
-    client = MlflowClient(tracking_uri=tracking_uri)
-    experiment = client.get_experiment_by_name(experiment_name)
-    if experiment is not None:
-        return experiment.experiment_id
-    try:
-        return client.create_experiment(
-            experiment_name, artifact_location=default_artifact_location(tracking_uri, experiment_name)
-        )
-    except MlflowException:
-        experiment = client.get_experiment_by_name(experiment_name)
-        if experiment is None:
-            raise
-        return experiment.experiment_id
 
 
 class PrepareTrackingStore(Callback):

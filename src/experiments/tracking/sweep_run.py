@@ -1,0 +1,218 @@
+"""A sweep as one MLflow run: a parent run per ``--multirun`` with every job as its child.
+
+:class:`SweepRun` is a Hydra callback (registered in ``conf/train.yaml``). When the sweep starts it creates the
+parent run and writes its id to ``<sweep dir>/mlflow_parent_run_id``, where each job finds it
+(:func:`sweep_parent_tags`), whichever the launcher (basic, joblib, submitit) or sweeper (optuna: the trials
+sit under one study run). When the sweep ends the parent gets ``experiments-compare``'s outputs as artifacts
+(``comparison/``), the best job's id and figures, a Markdown description, and the console gets a summary.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shlex
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from hydra.experimental.callback import Callback
+from mlflow.entities import Run, RunStatus
+from mlflow.tracking import MlflowClient
+from omegaconf import DictConfig, OmegaConf
+
+from experiments.tracking.names import mlflow_metric_name
+from experiments.tracking.store import ensure_experiment
+
+logger = logging.getLogger(__name__)
+
+PARENT_RUN_FILE = "mlflow_parent_run_id"
+# Fallback for a job that cannot read the sweep folder: the launching process exports the parent's id.
+PARENT_RUN_ENV = "EXPERIMENTS_SWEEP_PARENT_RUN_ID"
+PARENT_TAG = "mlflow.parentRunId"
+# Marks the parent run, which holds no results of its own (readers of the store skip it).
+SWEEP_PARENT_TAG = "sweep_parent"
+NOTE_TAG = "mlflow.note.content"
+COMPARISON = "comparison"
+FINISHED = RunStatus.to_string(RunStatus.FINISHED)
+
+
+def sweep_parent_tags(sweep_dir: str | Path) -> dict[str, str]:
+    """``{"mlflow.parentRunId": <id>}`` for a job of a sweep that has a parent run, else ``{}``."""
+    record = Path(sweep_dir) / PARENT_RUN_FILE
+    run_id = record.read_text(encoding="utf-8").strip() if record.is_file() else os.environ.get(PARENT_RUN_ENV)
+    return {PARENT_TAG: run_id} if run_id else {}
+
+
+def override_params(overrides: str, logged: set[str] | frozenset[str] = frozenset()) -> dict[str, str]:
+    """The job's overrides (``key=value`` tokens of the ``overrides`` tag) not among ``logged`` params.
+
+    Group choices such as ``loss=focal`` are not config keys; as params the MLflow compare view lists them.
+    """
+    pairs = {}
+    for token in shlex.split(overrides):
+        key, sep, value = token.partition("=")
+        key = key.lstrip("+~")
+        if sep and key not in logged and not key.startswith("hydra"):
+            pairs[key] = value
+    return pairs
+
+
+def child_runs(client: MlflowClient, experiment_id: str, parent_id: str) -> list[Run]:
+    runs: list[Run] = []
+    token = None
+    while True:
+        page = client.search_runs(
+            [experiment_id], filter_string=f"tags.`{PARENT_TAG}` = '{parent_id}'", max_results=1000, page_token=token
+        )
+        runs.extend(page)
+        token = page.token
+        if not token:
+            return runs
+
+
+def selected_value(client: MlflowClient, run: Run, select_metric: str) -> float | None:
+    """The run's ``select_metric`` (an internal key, e.g. ``dev_f1``) at its best epoch, or None."""
+    best_epoch = run.data.metrics.get(mlflow_metric_name("best_epoch") or "")
+    name = mlflow_metric_name(select_metric)
+    if best_epoch is None or name is None:
+        return None
+    values = {point.step: point.value for point in client.get_metric_history(run.info.run_id, name)}
+    return values.get(int(best_epoch))
+
+
+def best_run(client: MlflowClient, runs: list[Run], select_metric: str) -> tuple[Run, float] | None:
+    """The FINISHED run with the highest ``select_metric`` at its best epoch, and that value."""
+    scored = [(run, selected_value(client, run, select_metric)) for run in runs if run.info.status == FINISHED]
+    scored = [(run, value) for run, value in scored if value is not None and value == value]
+    return max(scored, key=lambda pair: pair[1]) if scored else None
+
+
+def ui_hint(tracking_uri: str, experiment_id: str, run_id: str) -> str:
+    """How to open the run: the server's page, or the ``mlflow ui`` command for a local store."""
+    if tracking_uri.startswith(("http://", "https://")):
+        return f"{tracking_uri.rstrip('/')}/#/experiments/{experiment_id}/runs/{run_id}"
+    return f"mlflow ui --backend-store-uri {tracking_uri}"
+
+
+class SweepRun(Callback):
+    """One parent MLflow run per sweep; the jobs log as its children; the comparison lands on it at the end.
+
+    Args:
+        tracking_uri: the store every job logs to.
+        experiment_name: the experiment of the jobs.
+        select_metric: ``evaluation.select_metric``; the best job is the one with the highest value.
+        compare_metric: the metric of the comparison table, e.g. ``test_f1``; default: the test
+            counterpart of ``select_metric``.
+    """
+
+    def __init__(
+        self, tracking_uri: str, experiment_name: str, select_metric: str, compare_metric: str | None = None
+    ) -> None:
+        self.tracking_uri = tracking_uri
+        self.experiment_name = experiment_name
+        self.select_metric = select_metric
+        self.compare_metric = compare_metric or f"test_{select_metric.removeprefix('dev_')}"
+        self.run_id: str | None = None
+        self.experiment_id: str | None = None
+
+    def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
+        client = MlflowClient(self.tracking_uri)
+        self.experiment_id = ensure_experiment(self.tracking_uri, self.experiment_name)
+        sweep_dir = Path(str(config.hydra.sweep.dir))
+        experiment = OmegaConf.select(config, "hydra.runtime.choices.experiment")
+        name = " ".join(filter(None, ["sweep", experiment, time.strftime("%Y-%m-%d %H:%M")]))
+        choices = OmegaConf.select(config, "hydra.runtime.choices") or {}
+        tags = {
+            SWEEP_PARENT_TAG: "true",
+            "sweep_dir": str(sweep_dir),
+            "launcher": str(choices.get("hydra/launcher", "")),
+            "sweeper": str(choices.get("hydra/sweeper", "")),
+            "command": shlex.join(["experiments-train", "-m", *config.hydra.overrides.task]),
+        }
+        run = client.create_run(self.experiment_id, run_name=name, tags=tags)
+        self.run_id = run.info.run_id
+        params = {"sweep_overrides": " ".join(config.hydra.overrides.task)}
+        sweep_params = OmegaConf.select(config, "hydra.sweeper.params") or {}
+        params.update({f"sweep.{key}": str(value) for key, value in sweep_params.items()})
+        for key, value in params.items():
+            client.log_param(self.run_id, key, value[:6000])
+        sweep_dir.mkdir(parents=True, exist_ok=True)
+        (sweep_dir / PARENT_RUN_FILE).write_text(self.run_id, encoding="utf-8")
+        os.environ[PARENT_RUN_ENV] = self.run_id
+        logger.info("Sweep parent run %s (%r) in experiment %r", self.run_id, name, self.experiment_name)
+
+    def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
+        if self.run_id is None or self.experiment_id is None:
+            return
+        os.environ.pop(PARENT_RUN_ENV, None)
+        client = MlflowClient(self.tracking_uri)
+        sweep_dir = Path(str(config.hydra.sweep.dir))
+        children = child_runs(client, self.experiment_id, self.run_id)
+        statuses = Counter(run.info.status for run in children)
+        finished = statuses.get(FINISHED, 0)
+        client.log_metric(self.run_id, "sweep/jobs", float(len(children)))
+        client.log_metric(self.run_id, "sweep/finished", float(finished))
+        client.log_metric(self.run_id, "sweep/failed", float(len(children) - finished))
+        table = self._comparison(client, sweep_dir)
+        best = best_run(client, children, self.select_metric)
+        failed = len(children) - finished
+        lines = [f"**Sweep** `{sweep_dir}`: {len(children)} jobs, {finished} finished, {failed} failed."]
+        if best is not None:
+            run, value = best
+            select_name = mlflow_metric_name(self.select_metric)
+            compare_name = mlflow_metric_name(self.compare_metric)
+            client.set_tag(self.run_id, "best_run_id", run.info.run_id)
+            client.set_tag(self.run_id, "best_run_name", run.info.run_name)
+            client.log_metric(self.run_id, f"best_run/{select_name}", value)
+            if compare_name in run.data.metrics:
+                client.log_metric(self.run_id, f"best_run/{compare_name}", run.data.metrics[compare_name])
+            lines.append(
+                f"\n**Best job**: [{run.info.run_name}](#/experiments/{self.experiment_id}/runs/{run.info.run_id}) "
+                f"(`{run.info.run_id}`), {select_name} = {value:.4f} at its best epoch."
+            )
+        if table is not None:
+            lines.append(f"\n**Comparison** of {self.compare_metric} (artifacts `{COMPARISON}/`):\n\n{table}")
+        client.set_tag(self.run_id, NOTE_TAG, "\n".join(lines))
+        status = RunStatus.FINISHED if finished else RunStatus.FAILED
+        client.set_terminated(self.run_id, status=RunStatus.to_string(status))
+        self._summary(sweep_dir, len(children), finished, best, table is not None)
+
+    def _comparison(self, client: MlflowClient, sweep_dir: Path) -> str | None:
+        """``experiments-compare`` over the sweep's jobs into ``<sweep dir>/comparison``, logged on the parent."""
+        from experiments.compare import compare
+
+        out = sweep_dir / COMPARISON
+        try:
+            compare(
+                client,
+                [self.experiment_name],
+                out,
+                metric=self.compare_metric,
+                curve_metric=self.select_metric,
+                sweep_id=str(sweep_dir),
+            )
+        except Exception:
+            logger.exception("The sweep's comparison failed; the jobs' runs are complete in MLflow")
+            return None
+        client.log_artifacts(str(self.run_id), str(out), COMPARISON)
+        markdown = out / "comparison.md"
+        return markdown.read_text(encoding="utf-8") if markdown.is_file() else None
+
+    def _summary(
+        self, sweep_dir: Path, jobs: int, finished: int, best: tuple[Run, float] | None, compared: bool
+    ) -> None:
+        logger.info("Sweep finished: %d jobs, %d finished, %d failed", jobs, finished, jobs - finished)
+        if best is not None:
+            run, value = best
+            logger.info(
+                "Best job: %s (run %s), %s = %.4f", run.info.run_name, run.info.run_id, self.select_metric, value
+            )
+        if compared:
+            logger.info("Comparison: %s", sweep_dir / COMPARISON / "comparison.md")
+        logger.info(
+            "MLflow parent run %s; open: %s",
+            self.run_id,
+            ui_hint(self.tracking_uri, str(self.experiment_id), str(self.run_id)),
+        )

@@ -1,0 +1,169 @@
+"""What the MLflow UI shows of one run: the experiment kind, sectioned metric names, datasets, the description,
+the run name, and the trained classifier as a pyfunc model that predicts what ``PairClassifier`` predicts."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import mlflow
+import pandas as pd
+import pytest
+from hydra import compose, initialize_config_dir
+from hydra.core.global_hydra import GlobalHydra
+from hydra.core.hydra_config import HydraConfig
+from mlflow.entities import Run
+from mlflow.tracking import MlflowClient
+from omegaconf import open_dict
+
+from experiments.config import register_configs
+from experiments.data.wikiqa import load_wikiqa
+from experiments.decision import PairClassifier
+from experiments.runner import train
+from experiments.tracking import MlflowTracker, mlflow_metric_name
+from experiments.tracking.names import run_name
+from experiments.train import config_dir
+from tests.conftest import fast_overrides
+
+
+@dataclass(frozen=True)
+class TrainedRun:
+    tracking_uri: str
+    run: Run
+    summary: dict[str, float]
+    model_dir: Path
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory: pytest.TempPathFactory, tiny_wikiqa: Path) -> Iterator[TrainedRun]:
+    """One tiny run, 2 epochs, into a fresh SQLite store, its model registered as ``qa``."""
+    folder = tmp_path_factory.mktemp("ui")
+    uri = f"sqlite:///{folder / 'mlflow.db'}"
+    GlobalHydra.instance().clear()
+    register_configs()
+    with initialize_config_dir(config_dir=config_dir(), version_base="1.3"):
+        overrides = [*fast_overrides(tiny_wikiqa), "loss=focal", "tracking.register_model=qa"]
+        cfg = compose("train", overrides=overrides, return_hydra_config=True)
+    HydraConfig.instance().set_config(cfg)
+    with open_dict(cfg):
+        cfg.output_dir = str(folder / "run")
+        cfg.tracking.tracking_uri = uri
+        del cfg["hydra"]
+    try:
+        summary = train(cfg)
+    finally:
+        GlobalHydra.instance().clear()
+    client = MlflowClient(uri)
+    (run,) = client.search_runs([client.get_experiment_by_name("crossencoder-imbalance").experiment_id])
+    yield TrainedRun(uri, run, summary, folder / "run" / "model")
+
+
+def test_the_experiment_opens_on_the_training_view(trained: TrainedRun):
+    experiment = MlflowClient(trained.tracking_uri).get_experiment(trained.run.info.experiment_id)
+    assert experiment.tags["mlflow.experimentKind"] == "custom_model_development"
+
+
+def test_an_existing_experiment_without_a_kind_gets_it_and_another_kind_is_kept(tracking_uri: str):
+    client = MlflowClient(tracking_uri)
+    bare = client.create_experiment("bare")
+    other = client.create_experiment("other", tags={"mlflow.experimentKind": "genai_development"})
+    for name in ("bare", "other"):
+        with MlflowTracker(tracking_uri, name):
+            pass
+    assert client.get_experiment(bare).tags["mlflow.experimentKind"] == "custom_model_development"
+    assert client.get_experiment(other).tags["mlflow.experimentKind"] == "genai_development"
+
+
+def test_metrics_are_sectioned_per_epoch_without_best_copies_or_data_counts(trained: TrainedRun):
+    client = MlflowClient(trained.tracking_uri)
+    metrics = trained.run.data.metrics
+    assert all("/" in name for name in metrics), sorted(name for name in metrics if "/" not in name)
+    assert {name.split("/")[0] for name in metrics} == {"dev", "test", "train", "time", "sampling"}
+    for name in ("dev/f1", "dev/f1_threshold", "dev/mcc", "dev/average_precision", "train/loss"):
+        assert [point.step for point in client.get_metric_history(trained.run.info.run_id, name)] == [1, 2], name
+    best_epoch = int(metrics["dev/best_epoch"])
+    assert best_epoch == trained.summary["best_epoch"]
+    dev_f1 = {point.step: point.value for point in client.get_metric_history(trained.run.info.run_id, "dev/f1")}
+    assert dev_f1[best_epoch] == pytest.approx(trained.summary["best_dev_f1"])
+    assert metrics["test/f1"] == pytest.approx(trained.summary["test_f1"])
+    assert {"time/train_runtime_s", "time/train_epoch_seconds", "train/epochs_trained"} <= set(metrics)
+    assert not any(name.startswith(("best", "data")) for name in metrics)
+
+
+def test_the_metric_names_follow_one_mapping():
+    assert mlflow_metric_name("dev_f1") == "dev/f1"
+    assert mlflow_metric_name("dev_ece") == "dev/ece"  # new dev metrics need no new rule
+    assert mlflow_metric_name("test_f1_macro") == "test/f1_macro"
+    assert mlflow_metric_name("train_loss") == "train/loss"
+    assert mlflow_metric_name("train_count_class_1") == "sampling/count_class_1"
+    assert mlflow_metric_name("train_majority_coverage") == "sampling/majority_coverage"
+    assert mlflow_metric_name("negatives_train_anchors") == "negatives/train_anchors"
+    assert mlflow_metric_name("eval_share") == "time/eval_share"
+    assert mlflow_metric_name("best_epoch") == "dev/best_epoch"
+    assert mlflow_metric_name("cv_std_test_f1") == "test/f1_cv_std"
+    assert mlflow_metric_name("best_dev_f1") is None and mlflow_metric_name("cv_std_best_dev_f1") is None
+    assert mlflow_metric_name("dev/f1") == "dev/f1" and mlflow_metric_name("ensemble_size") == "ensemble_size"
+
+
+def test_data_sizes_are_dataset_inputs_and_params(trained: TrainedRun):
+    inputs = {entry.dataset.name: entry for entry in trained.run.inputs.dataset_inputs}
+    assert sorted(inputs) == ["wikiqa-dev", "wikiqa-test", "wikiqa-train"]
+    train_input = inputs["wikiqa-train"]
+    assert train_input.dataset.digest == trained.run.data.tags["data_fingerprint_train"]
+    assert [(tag.key, tag.value) for tag in train_input.tags] == [("mlflow.data.context", "train")]
+    profile = json.loads(train_input.dataset.profile)
+    assert profile["rows"] == 80 == profile["count_0"] + profile["count_1"]
+    assert trained.run.data.params["data_rows_train"] == "80" and trained.run.data.params["data_rows_dev"] == "40"
+    assert "data_fingerprint_train" not in trained.run.data.params
+
+
+def test_the_run_has_a_readable_name_and_a_markdown_description(trained: TrainedRun):
+    assert trained.run.info.run_name == "focal · seed 42"
+    note = trained.run.data.tags["mlflow.note.content"]
+    best_epoch = int(trained.summary["best_epoch"])
+    assert "**Data** `wikiqa`: train 80 rows (0: " in note and "dev 40 rows" in note
+    assert "**head** binary_sigmoid" in note and "**loss** focal" in note and "**sampling** none" in note
+    assert f"**Best epoch** {best_epoch} of 2 (by `dev_f1`)." in note
+    assert f"| f1 | {trained.summary['best_dev_f1']:.4f} | {trained.summary['test_f1']:.4f} |" in note
+
+
+def test_run_names_keep_the_seed_and_the_job_number():
+    choices = {"loss": "focal", "sampling": "over", "negatives": "none", "head": "binary_softmax"}
+    assert run_name(choices, 3) == "focal · over · binary_softmax · seed 3"
+    assert run_name(choices, 3, "7") == "#7 focal · over · binary_softmax · seed 3"
+
+
+def test_the_pyfunc_model_predicts_what_the_pair_classifier_predicts(trained: TrainedRun, tiny_wikiqa: Path):
+    mlflow.set_tracking_uri(trained.tracking_uri)
+    model = mlflow.pyfunc.load_model(f"runs:/{trained.run.info.run_id}/model")
+    test = load_wikiqa(str(tiny_wikiqa)).test
+    frame = pd.DataFrame({"text_a": test["sentence_a"], "text_b": test["sentence_b"]})
+    predicted = model.predict(frame)
+    classifier = PairClassifier.load(trained.model_dir)
+    pairs = list(zip(frame["text_a"], frame["text_b"], strict=True))
+    assert list(predicted.columns) == ["label", "score"]
+    assert predicted["label"].tolist() == classifier.predict(pairs)
+    assert predicted["score"].to_numpy() == pytest.approx(classifier.scores(pairs), abs=1e-6)
+    info = mlflow.models.get_model_info(f"runs:/{trained.run.info.run_id}/model")
+    assert info.signature.inputs.input_names() == ["text_a", "text_b"]
+    assert info.metadata["threshold"] == pytest.approx(classifier.rule.threshold)
+    assert info.metadata["label_names"] == ["0", "1"]
+    assert trained.run.data.tags["model_uri"] == f"runs:/{trained.run.info.run_id}/model"
+
+
+def test_the_model_is_registered_under_its_name(trained: TrainedRun):
+    (version,) = MlflowClient(trained.tracking_uri).search_model_versions("name = 'qa'")
+    assert int(version.version) == 1 and version.run_id == trained.run.info.run_id
+    assert version.source.endswith("/model")
+    loaded = mlflow.pyfunc.load_model("models:/qa/1")
+    assert loaded.metadata.signature.outputs.input_names() == ["label", "score"]
+
+
+def test_log_model_false_logs_no_model(compose_config, tiny_wikiqa: Path, tracking_uri: str):
+    train(compose_config(*fast_overrides(tiny_wikiqa, epochs=1), "tracking.log_model=false"))
+    client = MlflowClient(tracking_uri)
+    (run,) = client.search_runs([client.get_experiment_by_name("crossencoder-imbalance").experiment_id])
+    assert [artifact.path for artifact in client.list_artifacts(run.info.run_id, "model")] == []
+    assert "model_uri" not in run.data.tags and Path(run.data.tags["model_dir"]).is_dir()
