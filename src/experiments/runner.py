@@ -19,6 +19,7 @@ from hydra.utils import get_object, instantiate
 from omegaconf import DictConfig, OmegaConf
 
 from experiments.config import check_config
+from experiments.console import run_summary
 from experiments.cross_validation import cross_validate
 from experiments.data.splits import LABEL, TEXT_A, TEXT_B, PairSplits, class_counts, fingerprint, metric_safe
 from experiments.decision import DecisionRule, save_classifier
@@ -296,6 +297,7 @@ def _run(
     summary["best_epoch"] = float(best_epoch)
 
     test_evaluator = build_evaluator(data, TEST, head, cfg)
+    logger.info("scoring %s (%s pairs) at epoch %d ...", TEST, f"{len(test_evaluator.pairs):,}", best_epoch)
     test_scores = head.scores(model, test_evaluator.pairs, cfg.evaluation.batch_size)
     test = test_metrics(test_evaluator, test_scores, best, cfg.evaluation.beta, cfg.evaluation.threshold_metric)
     summary.update({f"{TEST}_{key}": value for key, value in test.items()})
@@ -327,10 +329,14 @@ def _run(
         best_epoch=best_epoch,
         select_metric=cfg.evaluation.select_metric,
     )
+    model_dir = None
     if is_main_process():  # one writer per run under torchrun
         model_dir = save_classifier(model, head, rule, Path(cfg.output_dir) / "model")
         tracker.set_tags({"model_dir": str(model_dir.resolve())})
         if not cfg.keep_checkpoints:
             shutil.rmtree(checkpoints, ignore_errors=True)
-    logger.info("Best epoch %d: %s", best_epoch, {k: round(v, 4) for k, v in summary.items()})
+    ending = run_summary(
+        summary, cfg.evaluation.select_metric, threshold_metric, model_dir, tracker.run_id, tracker.tracking_uri
+    )
+    logger.info("Run finished\n%s", ending)
     return summary
