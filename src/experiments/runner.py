@@ -15,10 +15,11 @@ import transformers
 from hydra.core.hydra_config import HydraConfig
 from hydra.errors import InstantiationException
 from hydra.types import RunMode
-from hydra.utils import instantiate
+from hydra.utils import get_object, instantiate
 from omegaconf import DictConfig, OmegaConf
 
 from experiments.config import check_config
+from experiments.console import run_summary
 from experiments.cross_validation import cross_validate
 from experiments.data.splits import LABEL, TEXT_A, TEXT_B, PairSplits, class_counts, fingerprint, metric_safe
 from experiments.decision import DecisionRule, save_classifier
@@ -49,6 +50,7 @@ from experiments.training import (
     timing_metrics,
     training_arguments,
 )
+from experiments.validation import RunPlan, check_plan
 
 logger = logging.getLogger(__name__)
 
@@ -156,16 +158,18 @@ def prepare_data(cfg: DictConfig, negatives: NegativesMode | None = None) -> Pai
     return negatives.prepare(build(cfg.data, seed=cfg.seed))
 
 
-def check_select_metric(evaluator: PairClassificationEvaluator, select_metric: str) -> None:
-    """Fail before training when the evaluator will not compute ``select_metric``."""
-    probe = np.linspace(0.0, 1.0, len(evaluator.labels))
-    if not evaluator.head.binary:
-        probe = np.full((len(evaluator.labels), len(evaluator.label_names)), 1.0 / len(evaluator.label_names))
-    available = sorted(f"{DEV}_{key}" for key in evaluator.compute_metrics(probe))
-    if select_metric not in available:
-        raise ConfigurationError(
-            f"evaluation.select_metric={select_metric!r} is not computed; choose one of {available}"
-        )
+def plan_run(cfg: DictConfig, data: PairSplits | None = None) -> RunPlan:
+    """Data, negatives mode and head, checked against the loss and the select metric: all before a model exists."""
+    negatives: NegativesMode = build(cfg.negatives)
+    data = prepare_data(cfg, negatives) if data is None else data
+    plan = RunPlan(negatives, data, build(cfg.head))
+    dev_evaluator = build_evaluator(data, DEV, plan.head, cfg)
+    return check_plan(plan, get_object(cfg.loss._target_), dev_evaluator, cfg.evaluation.select_metric)
+
+
+def single_run() -> bool:
+    """False inside a ``--multirun`` job, whose failures must be recorded in MLflow."""
+    return not (HydraConfig.initialized() and HydraConfig.get().mode == RunMode.MULTIRUN)
 
 
 def check_run_config(cfg: DictConfig) -> None:
@@ -204,6 +208,7 @@ def train(cfg: DictConfig) -> dict[str, float]:
     check_run_config(cfg)
     checkpoint, run_id = resume_point(cfg)
     transformers.set_seed(cfg.seed)
+    plan = plan_run(cfg) if single_run() else None  # a single run's bad data or config leaves no MLflow run
     tags = hydra_context() | provenance_tags(cfg.seed)
     name = run_name(tags, cfg.seed, tags.get("sweep_job"))
     tracker: MlflowTracker = build(cfg.tracking, run_name=name, tags=tags, run_id=run_id)
@@ -216,16 +221,21 @@ def train(cfg: DictConfig) -> dict[str, float]:
         tracker.log_params(resolved)  # type: ignore[arg-type]
         tracker.log_params(override_params(tags.get("overrides", ""), set(flatten(resolved))))  # type: ignore[arg-type]
         tracker.log_text(OmegaConf.to_yaml(cfg, resolve=True), "config/resolved.yaml")
+        plan = plan or plan_run(cfg)
         if cfg.cv.folds:
-            return cross_validate(cfg, tracker, prepare_data(cfg), _run)
-        return _run(cfg, tracker, checkpoint)
+            return cross_validate(cfg, tracker, plan.data, _run)
+        return _run(cfg, tracker, checkpoint, plan=plan)
 
 
 def _run(
-    cfg: DictConfig, tracker: MlflowTracker, checkpoint: Path | None = None, data: PairSplits | None = None
+    cfg: DictConfig,
+    tracker: MlflowTracker,
+    checkpoint: Path | None = None,
+    data: PairSplits | None = None,
+    plan: RunPlan | None = None,
 ) -> dict[str, float]:
-    negatives: NegativesMode = build(cfg.negatives)
-    data = prepare_data(cfg, negatives) if data is None else data
+    plan = plan or plan_run(cfg, data)
+    negatives, data, head = plan.negatives, plan.data, plan.head
     augmentation = build(cfg.augmentation, random_state=cfg.seed)
     data = augmentation.apply(data)
     tracker.log_metrics(augmentation.summary())
@@ -238,9 +248,6 @@ def _run(
         {"label_names": data.label_names, "label_ids": {name: i for i, name in enumerate(data.label_names)}},
         "data/labels.json",
     )
-    head: Head = build(cfg.head)
-    head.check_classes(data.num_classes)
-
     sampler: EpochSampler = negatives.epoch_sampler(build(cfg.sampling, random_state=cfg.seed), data.train)
     sampler.fit(data.train[LABEL], data.num_classes)
     counts = sampler.epoch_class_counts(0)
@@ -251,7 +258,6 @@ def _run(
     loss = build(cfg.regularization, loss=loss)
     tracker.log_params({"loss_config": getattr(loss, "get_config_dict", dict)()})
     dev_evaluator = build_evaluator(data, DEV, head, cfg)
-    check_select_metric(dev_evaluator, cfg.evaluation.select_metric)
 
     checkpoints = Path(cfg.output_dir) / "checkpoints"
     epoch_logger = EpochMetricsLogger(tracker, extra_metrics=sampler.epoch_metrics)
@@ -297,6 +303,7 @@ def _run(
     summary["best_epoch"] = float(best_epoch)
 
     test_evaluator = build_evaluator(data, TEST, head, cfg)
+    logger.info("scoring %s (%s pairs) at epoch %d ...", TEST, f"{len(test_evaluator.pairs):,}", best_epoch)
     with autocast(precision, model.device.type):
         test_scores = head.scores(model, test_evaluator.pairs, cfg.evaluation.batch_size)
     test = test_metrics(test_evaluator, test_scores, best, cfg.evaluation.beta, cfg.evaluation.threshold_metric)
@@ -330,6 +337,7 @@ def _run(
         select_metric=cfg.evaluation.select_metric,
         precision=precision,
     )
+    model_dir = None
     if is_main_process():  # one writer per run under torchrun
         model_dir = save_classifier(model, head, rule, Path(cfg.output_dir) / "model")
         tracker.set_tags({"model_dir": str(model_dir.resolve())})
@@ -338,5 +346,8 @@ def _run(
             shutil.rmtree(checkpoints, ignore_errors=True)
     note = run_note(data.name, sizes, tracker.tags, best, test, cfg.evaluation.select_metric, epochs_trained)
     tracker.set_tags({NOTE_TAG: note})
-    logger.info("Best epoch %d: %s", best_epoch, {k: round(v, 4) for k, v in summary.items()})
+    ending = run_summary(
+        summary, cfg.evaluation.select_metric, threshold_metric, model_dir, tracker.run_id, tracker.tracking_uri
+    )
+    logger.info("Run finished\n%s", ending)
     return summary

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import shutil
+import sys
 from pathlib import Path
 
 import hydra
@@ -11,9 +13,13 @@ from hydra.types import RunMode
 from omegaconf import DictConfig
 
 from experiments.config import register_configs
+from experiments.errors import ConfigurationError
 from experiments.runner import train
 
 logger = logging.getLogger(__name__)
+
+# The exit status of a user error (a bad config, data or environment), as argparse uses.
+USAGE_ERROR = 2
 
 
 def config_dir() -> str:
@@ -30,16 +36,59 @@ def in_sweep() -> bool:
     return HydraConfig.initialized() and HydraConfig.get().mode == RunMode.MULTIRUN
 
 
+def remove_unused_run_dir() -> None:
+    """Remove the job folder Hydra made if it holds only Hydra's own files (config copy, log), and empty parents.
+
+    A single run stopped by a user error has written nothing; an ``outputs/<day>/<time>`` folder
+    would only be noise. A folder holding anything else is left alone.
+    """
+    if not HydraConfig.initialized():
+        return
+    hydra = HydraConfig.get()
+    run_dir = Path(hydra.runtime.output_dir)
+    own = {hydra.output_subdir, f"{hydra.job.name}.log"} - {None}
+    if not run_dir.is_dir() or {path.name for path in run_dir.iterdir()} - own:
+        return
+    logging.shutdown()  # closes the job's log file before it is removed
+    for name in own:
+        path = run_dir / str(name)
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+    cwd = Path.cwd().resolve()
+    folder = run_dir.resolve()
+    while folder != cwd and cwd in folder.parents and not any(folder.iterdir()):
+        folder.rmdir()
+        folder = folder.parent
+
+
+def usage_error(error: ConfigurationError) -> None:
+    """End a single run on a user error: one line on stderr, exit status 2, no traceback."""
+    remove_unused_run_dir()
+    sys.stderr.write(f"error: {error}\n")
+    sys.exit(USAGE_ERROR)
+
+
 @hydra.main(version_base="1.3", config_path=config_dir(), config_name="train")
 def main(cfg: DictConfig) -> float | None:
     """Run one job; return the best dev value of ``evaluation.select_metric`` for sweepers.
 
+    A single run stopped by a :class:`ConfigurationError` (bad config, data or environment) prints
+    ``error: <message>`` on stderr and exits with status 2; any other error is a bug and raises.
     In a sweep, a job that raises has already been marked FAILED in MLflow with its error; unless
     ``fail_fast=true`` it returns None so the other jobs go on (the basic sweeper ignores the value; optuna
-    records a failed trial, within ``hydra.sweeper.max_failure_rate``). A single run always raises.
+    records a failed trial, within ``hydra.sweeper.max_failure_rate``).
     """
     try:
         summary = train(cfg)
+    except ConfigurationError as error:
+        if not in_sweep():
+            usage_error(error)
+        if cfg.get("fail_fast", True):
+            raise
+        logger.error("Job %s failed: %s; the sweep goes on (fail_fast=false)", HydraConfig.get().job.num, error)
+        return None
     except Exception:
         if cfg.get("fail_fast", True) or not in_sweep():
             raise

@@ -3,17 +3,20 @@ timings, and the checkpoint a killed job resumes from."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import torch
 from sentence_transformers.cross_encoder import CrossEncoderTrainer, CrossEncoderTrainingArguments
-from transformers import EarlyStoppingCallback, TrainerCallback
+from transformers import EarlyStoppingCallback, ProgressCallback, TrainerCallback
 from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR
 
 from experiments.errors import ConfigurationError
 from experiments.precision import precision_arguments
+
+logger = logging.getLogger(__name__)
 
 TRAINER_STATE_FILE = "trainer_state.json"
 
@@ -64,6 +67,8 @@ def training_arguments(
         "greater_is_better": True,
         "report_to": [],
         "dataloader_num_workers": dataloader_num_workers,
+        # Pinned memory only helps copies to a GPU; on CPU torch warns about it every epoch
+        "dataloader_pin_memory": torch.cuda.is_available(),
         # Under torchrun: every parameter is used in each step; the default (True for a CrossEncoder) breaks DDP
         "ddp_find_unused_parameters": False,
         "disable_tqdm": False,
@@ -74,8 +79,43 @@ def training_arguments(
     return CrossEncoderTrainingArguments(**arguments)
 
 
+class TrainingProgress(ProgressCallback):
+    """transformers' progress bar, without its copy of the evaluation metrics (the evaluator logs them once)."""
+
+    def on_log(self, args: Any, state: Any, control: Any, logs: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        if logs and not any(key.startswith("eval_") for key in logs):
+            super().on_log(args, state, control, logs=logs, **kwargs)
+
+
+def epoch_of_checkpoint(log_history: Sequence[Mapping[str, Any]], checkpoint: str) -> int | None:
+    """The epoch whose end wrote ``checkpoint-<step>``, from the trainer's log history."""
+    step = int(checkpoint.rsplit("-", 1)[-1]) if checkpoint.rsplit("-", 1)[-1].isdigit() else None
+    epochs = [entry["epoch"] for entry in log_history if entry.get("step") == step and "epoch" in entry]
+    return round(epochs[-1]) if epochs else None
+
+
 class GuardedCrossEncoderTrainer(CrossEncoderTrainer):
-    """``CrossEncoderTrainer`` that raises :class:`NonFiniteLossError` at the first NaN or infinite loss."""
+    """``CrossEncoderTrainer`` that raises :class:`NonFiniteLossError` at the first NaN or infinite loss.
+
+    Its progress bar prints the training loss, not the evaluation metrics (the evaluator logs those), and
+    it says which epoch it restores at the end.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.pop_callback(ProgressCallback) is not None:
+            self.add_callback(TrainingProgress)
+
+    def _load_best_model(self) -> None:
+        checkpoint = str(self.state.best_model_checkpoint)
+        logger.info(
+            "restoring epoch %s (%s = %.4g) from %s",
+            epoch_of_checkpoint(self.state.log_history, checkpoint),
+            self.args.metric_for_best_model,
+            self.state.best_metric,
+            checkpoint,
+        )
+        super()._load_best_model()
 
     def compute_loss(
         self, model: Any, inputs: dict[str, Any], return_outputs: bool = False, num_items_in_batch: Any = None

@@ -54,12 +54,56 @@ def test_precision_recall_marks_each_chosen_threshold():
     assert "best F2: t = 0.55" in points
 
 
+def legend_texts(ax) -> list[str]:
+    legend = ax.get_legend()
+    return [text.get_text() for text in legend.get_texts()] if legend else []
+
+
 def test_metric_threshold_curves_and_marks():
     figure = metric_threshold_figure(SCORES, LABELS, THRESHOLDS, beta=0.5)
     (ax,) = figure.axes
-    labels = [line.get_label() for line in ax.lines if not line.get_label().startswith("_")]
-    assert labels == ["accuracy", "F1", "F0.5", "MCC"]
+    curves = [line.get_label() for line in ax.lines if line.get_linestyle() == "-"]
+    assert curves == ["accuracy", "F1", "F0.5", "MCC"]
     assert sorted(line.get_xdata()[0] for line in ax.lines if line.get_linestyle() == "--") == [0.55, 0.55, 0.55, 0.85]
+
+
+def test_threshold_lines_have_legend_entries():
+    (ax,) = metric_threshold_figure(SCORES, LABELS, THRESHOLDS, beta=0.5).axes
+    assert legend_texts(ax) == [
+        "accuracy", "best accuracy at t = 0.85", "F1", "best F1 at t = 0.55",
+        "F0.5", "best F0.5 at t = 0.55", "MCC", "best MCC at t = 0.55",
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("beta", [None, 1.0])
+def test_f_beta_with_beta_one_is_not_a_second_f1(beta: float | None):
+    thresholds_plot = metric_threshold_figure(SCORES, LABELS, THRESHOLDS, beta=beta if beta else 1.0)
+    pr_plot = precision_recall_figure(SCORES, LABELS, THRESHOLDS, beta=1.0)
+    history_plot = threshold_history_figure(HISTORY, best_epoch=2, beta=1.0)
+    for ax in (*thresholds_plot.axes, *pr_plot.axes, history_plot.axes[0]):
+        texts = legend_texts(ax)
+        assert sum(text.startswith(("F1", "best F1")) for text in texts) == (2 if ax in thresholds_plot.axes else 1)
+        assert not any("F-beta" in text for text in texts)
+    assert [line.get_label() for line in history_plot.axes[0].lines][:3] == ["accuracy", "F1", "MCC"]
+
+
+def test_a_threshold_predicting_no_positive_is_not_drawn_at_the_origin():
+    thresholds = {"accuracy": 0.95, "f1": 0.55}  # 0.95 is above every score
+    (ax,) = precision_recall_figure(SCORES, LABELS, thresholds, beta=1.0).axes
+    points = [(line.get_label(), list(line.get_xdata())) for line in ax.lines[2:]]
+    assert points == [("best accuracy: t = 0.95 (no pair positive)", []), ("best F1: t = 0.55", [pytest.approx(2 / 3)])]
+    assert "best accuracy: t = 0.95 (no pair positive)" in legend_texts(ax)
+
+
+def test_epoch_axes_have_few_integer_ticks():
+    history = [{**HISTORY[0], "epoch": float(epoch)} for epoch in range(1, 41)]
+    for records in (HISTORY[:1], HISTORY, history[:7], history):
+        figure = threshold_history_figure(records, best_epoch=1)
+        figure.canvas.draw()  # ticks are placed when drawn
+        for ax in figure.axes:
+            low, high = ax.get_xlim()
+            ticks = [tick for tick in ax.get_xticks() if low <= tick <= high]
+            assert 1 <= len(ticks) <= 12 and all(float(tick).is_integer() for tick in ticks), ticks
 
 
 def test_confusion_matrix_counts():

@@ -111,14 +111,19 @@ class RunConfig:
 
 
 def register_configs() -> None:
-    """Store the schemas in Hydra's ConfigStore; call before composing ``train.yaml``."""
+    """Store the schemas in Hydra's ConfigStore; call before composing ``train.yaml``.
+
+    They are stored outside the config groups (a group option ``model/tiny_schema`` would be offered by
+    ``--help`` and could be chosen on the command line); a group's YAML extends its schema with
+    ``defaults: [/trainer_schema@_here_, _self_]``.
+    """
     store = ConfigStore.instance()
     store.store(name="train_schema", node=RunConfig)
-    store.store(group="trainer", name="trainer_schema", node=TrainerConfig)
-    store.store(group="evaluation", name="evaluation_schema", node=EvaluationConfig)
-    store.store(group="tracking", name="tracking_schema", node=TrackingConfig)
-    store.store(group="model", name="pretrained_schema", node=PretrainedModelConfig)
-    store.store(group="model", name="tiny_schema", node=TinyModelConfig)
+    store.store(name="trainer_schema", node=TrainerConfig)
+    store.store(name="evaluation_schema", node=EvaluationConfig)
+    store.store(name="tracking_schema", node=TrackingConfig)
+    store.store(name="pretrained_schema", node=PretrainedModelConfig)
+    store.store(name="tiny_schema", node=TinyModelConfig)
 
 
 @dataclass(frozen=True)

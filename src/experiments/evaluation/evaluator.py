@@ -75,6 +75,7 @@ class PairClassificationEvaluator(BaseEvaluator):
     def __call__(
         self, model: CrossEncoder, output_path: str | None = None, epoch: float = -1, steps: int = -1
     ) -> dict[str, float]:
+        logger.info("scoring %s (%s pairs) ...", self.name, f"{len(self.pairs):,}")
         scores = self.head.scores(model, self.pairs, self.batch_size)
         key = round(epoch)
         self.scores_by_epoch.pop(key, None)  # re-insert so the latest call stays last

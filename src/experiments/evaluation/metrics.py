@@ -22,6 +22,9 @@ from sklearn.metrics import (
 
 from experiments.evaluation.thresholds import THRESHOLD_METRICS, best_thresholds
 
+# Metrics that count things (how many groups were ranked), not how good the scores are: never a selection metric.
+COUNT_METRICS = frozenset({"ranked_groups"})
+
 
 def tuned_binary_metrics(
     scores: np.ndarray, labels: np.ndarray, beta: float = 1.0, threshold_metric: str = "f1"

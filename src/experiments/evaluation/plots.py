@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 from sklearn.metrics import ConfusionMatrixDisplay, average_precision_score, precision_recall_curve
 
 from experiments.evaluation.thresholds import THRESHOLD_METRICS, metric_curves
@@ -20,6 +21,11 @@ COLORS = {"accuracy": "tab:blue", "f1": "tab:orange", "fbeta": "tab:green", "mcc
 
 def _label(metric: str, beta: float | None = None) -> str:
     return f"F{beta:g}" if metric == "fbeta" and beta is not None else METRIC_LABELS.get(metric, metric)
+
+
+def shown_metrics(metrics: Sequence[str], beta: float | None) -> list[str]:
+    """``metrics`` without F-beta when β = 1: it is F1, and its line would hide F1's."""
+    return [metric for metric in metrics if not (metric == "fbeta" and beta == 1)]
 
 
 def precision_recall_figure(
@@ -37,18 +43,22 @@ def precision_recall_figure(
     ap = average_precision_score(labels, scores) if 0 < labels.sum() < len(labels) else float("nan")
     ax.step(recall, precision, where="post", color="tab:gray", label=f"PR curve (AP = {ap:.3f})")
     ax.axhline(labels.mean(), color="tab:gray", linestyle=":", linewidth=1, label=f"base rate {labels.mean():.3f}")
-    for metric, threshold in thresholds.items():
+    for metric in shown_metrics(list(thresholds), beta):
+        threshold = thresholds[metric]
         predicted = scores > threshold
         true_pos = int(np.sum(predicted & (labels == 1)))
-        point_precision = true_pos / max(int(predicted.sum()), 1)
-        point_recall = true_pos / max(int(labels.sum()), 1)
+        label = f"best {_label(metric, beta)}: t = {threshold:.3g}"
+        if not predicted.any():
+            # Precision is undefined with no positive prediction: a legend entry, no point on the curve.
+            ax.plot([], [], marker="o", linestyle="none", color=COLORS.get(metric), label=f"{label} (no pair positive)")
+            continue
         ax.plot(
-            point_recall,
-            point_precision,
+            true_pos / max(int(labels.sum()), 1),
+            true_pos / int(predicted.sum()),
             marker="o",
             linestyle="none",
             color=COLORS.get(metric),
-            label=f"best {_label(metric, beta)}: t = {threshold:.3g}",
+            label=label,
         )
     ax.set(xlabel="recall", ylabel="precision", xlim=(0, 1.02), ylim=(0, 1.02), title=f"Precision-recall ({title})")
     ax.legend(loc="best", fontsize="small")
@@ -63,15 +73,16 @@ def metric_threshold_figure(
     beta: float = 1.0,
     title: str = "dev",
 ) -> Figure:
-    """Accuracy, F1, F-beta and MCC against the threshold, the chosen threshold of each as a dashed line."""
+    """Accuracy, F1, F-beta (unless β = 1) and MCC against the threshold; each chosen threshold a dashed line."""
     curves = metric_curves(scores, labels, beta)
     figure = Figure(figsize=(7, 5), layout="constrained")
     ax = figure.add_subplot()
-    for metric in THRESHOLD_METRICS:
+    for metric in shown_metrics(THRESHOLD_METRICS, beta):
         color = COLORS[metric]
         ax.plot(curves["threshold"], curves[metric], color=color, label=_label(metric, beta))
         if metric in thresholds:
-            ax.axvline(thresholds[metric], color=color, linestyle="--", linewidth=1)
+            label = f"best {_label(metric, beta)} at t = {thresholds[metric]:.3g}"
+            ax.axvline(thresholds[metric], color=color, linestyle="--", linewidth=1, label=label)
     ax.set(xlabel="threshold (positive when score > threshold)", ylabel="metric")
     ax.set_title(f"Metric vs threshold ({title})")
     ax.legend(loc="best", fontsize="small")
@@ -108,7 +119,7 @@ def threshold_history_figure(
     epochs = [int(record["epoch"]) for record in history]
     figure = Figure(figsize=(7, 6), layout="constrained")
     top, bottom = figure.subplots(2, 1, sharex=True)
-    for metric in THRESHOLD_METRICS:
+    for metric in shown_metrics(THRESHOLD_METRICS, beta):
         color, label = COLORS[metric], _label(metric, beta)
         for ax, key in ((top, f"{prefix}_{metric}_threshold"), (bottom, f"{prefix}_{metric}")):
             values = [record.get(key, np.nan) for record in history]
@@ -119,6 +130,6 @@ def threshold_history_figure(
         ax.grid(alpha=0.3)
     top.set(ylabel="threshold", title=f"Best thresholds per epoch ({prefix})")
     bottom.set(xlabel="epoch", ylabel="metric at its threshold")
-    bottom.set_xticks(epochs)
+    bottom.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
     top.legend(loc="best", fontsize="small")
     return figure

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from datasets import Dataset
 from sentence_transformers.cross_encoder.losses import (
@@ -30,6 +30,7 @@ MULTIPLE_NEGATIVES_LOSSES: tuple[type[nn.Module], ...] = (
     CachedMultipleNegativesRankingLoss,
 )
 LISTWISE_LOSSES: tuple[type[nn.Module], ...] = (ListNetLoss, LambdaLoss, PListMLELoss, RankNetLoss)
+LossT = TypeVar("LossT", nn.Module, type[nn.Module])
 
 
 class NegativesMode(ABC):
@@ -57,15 +58,16 @@ class NegativesMode(ABC):
     @abstractmethod
     def train_dataset(self, train: Dataset) -> Dataset: ...
 
-    def fits_loss(self, loss: nn.Module) -> bool:
-        """Whether ``loss`` reads the rows :meth:`train_dataset` makes."""
-        return not isinstance(loss, MULTIPLE_NEGATIVES_LOSSES + LISTWISE_LOSSES)
+    def fits_loss(self, loss_type: type[nn.Module]) -> bool:
+        """Whether a loss of this class reads the rows :meth:`train_dataset` makes."""
+        return not issubclass(loss_type, MULTIPLE_NEGATIVES_LOSSES + LISTWISE_LOSSES)
 
-    def check_loss(self, loss: nn.Module) -> nn.Module:
-        """``loss`` unchanged, or a ConfigurationError listing the losses that fit this mode."""
-        if not self.fits_loss(loss):
+    def check_loss(self, loss: LossT) -> LossT:
+        """``loss`` (a loss or a loss class) unchanged, or a ConfigurationError listing the losses that fit."""
+        loss_type = loss if isinstance(loss, type) else type(loss)
+        if not self.fits_loss(loss_type):
             raise ConfigurationError(
-                f"negatives={self.name} cannot train with {type(loss).__name__}: it needs {self.loss_kind}; "
+                f"negatives={self.name} cannot train with {loss_type.__name__}: it needs {self.loss_kind}; "
                 f"losses that fit: {self.fitting_losses}"
             )
         return loss

@@ -60,8 +60,8 @@ class FixedKNegatives(GroupedMode):
         self.k = k
         self.pad = pad
 
-    def fits_loss(self, loss: nn.Module) -> bool:
-        return isinstance(loss, MULTIPLE_NEGATIVES_LOSSES)
+    def fits_loss(self, loss_type: type[nn.Module]) -> bool:
+        return issubclass(loss_type, MULTIPLE_NEGATIVES_LOSSES)
 
     def epoch_sampler(self, sampler: EpochSampler, train: Dataset) -> EpochSampler:
         self.require_no_sampling(sampler)

@@ -39,8 +39,8 @@ class ListwiseNegatives(GroupedMode):
             raise ConfigurationError(f"negatives.max_docs must be an integer of 2 or more, or null; got {max_docs!r}")
         self.max_docs = max_docs
 
-    def fits_loss(self, loss: nn.Module) -> bool:
-        return isinstance(loss, LISTWISE_LOSSES)
+    def fits_loss(self, loss_type: type[nn.Module]) -> bool:
+        return issubclass(loss_type, LISTWISE_LOSSES)
 
     def epoch_sampler(self, sampler: EpochSampler, train: Dataset) -> EpochSampler:
         self.require_no_sampling(sampler)
