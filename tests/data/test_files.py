@@ -40,14 +40,14 @@ def test_string_labels_mapped_in_sorted_order_across_three_files(tmp_path: Path)
 
 def test_bool_labels_in_a_header_less_csv_with_relative_paths_under_root(tmp_path: Path):
     (tmp_path / "train.csv").write_text("a,b,true\nc,d,false\ne,f,true\n", encoding="utf-8")
-    (tmp_path / "dev.csv").write_text("g,h,false\n", encoding="utf-8")
+    (tmp_path / "dev.csv").write_text("g,h,false\nk,l,true\n", encoding="utf-8")
     (tmp_path / "test.csv").write_text("i,j,true\n", encoding="utf-8")
     data = load_files(
         train="train.csv", dev="dev.csv", test="test.csv", root=str(tmp_path),
         header=False, column_names=["first", "second", "gold"], label_order=[True, False], **COLUMNS,
     )  # fmt: skip
     assert data.label_names == ["true", "false"]
-    assert data.train[LABEL] == [0, 1, 0] and data.dev[LABEL] == [1] and data.test[LABEL] == [0]
+    assert data.train[LABEL] == [0, 1, 0] and data.dev[LABEL] == [1, 0] and data.test[LABEL] == [0]
 
 
 def test_json_booleans_and_integers_as_labels(tmp_path: Path):
@@ -121,7 +121,7 @@ def test_empty_or_non_text(tmp_path: Path, text: object):
     train = write_jsonl(tmp_path / "train.jsonl", rows)
     with pytest.raises(
         ConfigurationError,
-        match=re.escape(f"{train}: row 3, column 'second': expected a non-empty text, got {text!r}"),
+        match=re.escape(f"{train}: row 3 (line 3), column 'second': expected a non-empty text, got {text!r}"),
     ):
         load_files(train=train, **COLUMNS)
 
@@ -153,7 +153,8 @@ def test_a_training_label_outside_the_configured_order(tmp_path: Path):
 def test_a_missing_label(tmp_path: Path):
     train = write_jsonl(tmp_path / "train.jsonl", pairs(["a", None, "b"]))
     with pytest.raises(
-        ConfigurationError, match=re.escape(f"{train}: row 2, column 'gold': a missing label is not in")
+        ConfigurationError,
+        match=re.escape(f"{train}: row 2 (line 2), column 'gold': the label is missing (got None); every row needs"),
     ):
         load_files(train=train, **COLUMNS)
 
