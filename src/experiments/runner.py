@@ -235,7 +235,7 @@ def _run(
         "data/labels.json",
     )
     head: Head = build(cfg.head)
-    head.check_classes(data.num_classes)
+    head.check_classes(data.num_classes, data.label_names)
 
     sampler: EpochSampler = negatives.epoch_sampler(build(cfg.sampling, random_state=cfg.seed), data.train)
     sampler.fit(data.train[LABEL], data.num_classes)

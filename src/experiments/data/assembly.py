@@ -113,9 +113,7 @@ def _map_columns(table: RawTable, columns: PairColumns) -> _Rows:
         raw_groups = table.column(columns.group, "group")
         for row, value in enumerate(raw_groups, start=1):
             if label_name(value) is None:
-                raise ConfigurationError(
-                    f"{table.source}: {table.where(row)}, column {columns.group!r}: missing group"
-                )
+                raise ConfigurationError(f"{table.source}: {table.where(row)}, column {columns.group!r}: missing group")
         groups = [str(label_name(value)) for value in raw_groups]
     return _Rows(
         source=table.source,

@@ -1,4 +1,7 @@
-"""Local CSV / TSV / JSON lines / Parquet files (optionally gzip / bzip2 / xz compressed) as labelled pairs (the ``files``, ``snli`` and ``mnli`` options)."""
+"""Local CSV / TSV / JSON lines / Parquet files (gzip / bzip2 / xz compressed or not) as labelled pairs.
+
+The ``files``, ``snli`` and ``mnli`` options.
+"""
 
 from __future__ import annotations
 

@@ -68,9 +68,7 @@ def merged_spellings(raw: Sequence[Any], canonical: Sequence[str | None]) -> dic
     for value, name in zip(raw, canonical, strict=True):
         if name is not None:
             spellings.setdefault(name, Counter())[str(value)] += 1
-    return {
-        name: counts for name, counts in spellings.items() if len(counts) > 1 or next(iter(counts)) != name
-    }
+    return {name: counts for name, counts in spellings.items() if len(counts) > 1 or next(iter(counts)) != name}
 
 
 def describe_merges(merges: dict[str, Counter[str]]) -> str:
@@ -89,7 +87,9 @@ def check_case_variants(labels: Sequence[str | None], source: str, column: str) 
         folded.setdefault(name.casefold(), []).append(name)
     variants = [sorted(names) for names in folded.values() if len(names) > 1]
     if variants:
-        listed = ", ".join(f"{name!r} ({counts[name]} rows)" for name in sorted(counts, key=_sort_key))
+        listed = ", ".join(
+            f"{name!r} ({counts[name]} row{'' if counts[name] == 1 else 's'})" for name in sorted(counts, key=_sort_key)
+        )
         pairs = "; ".join(" / ".join(repr(name) for name in names) for names in variants)
         raise ConfigurationError(
             f"{source}: column {column!r} has labels that differ only in case ({pairs}), which look like "

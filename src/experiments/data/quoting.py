@@ -1,9 +1,10 @@
 """How quotes in a CSV / TSV file are read: as CSV quoting or as text (``data.quoting``).
 
 CSV is quoted by definition. TSV comes both ways: WikiQA and GLUE write quotes as text (``He said "hi"``),
-while ``pandas.DataFrame.to_csv(sep="\\t")`` and spreadsheets enclose a field holding a quote, a tab or a line
-break in quotes and double the inner ones (``He said "hi"`` is written as ``"He said ""hi"" ..."``). ``auto`` reads such a file as quoted only when
-that reading is valid CSV and the file shows a sign of a quoting writer; the choice is logged either way.
+while ``pandas.DataFrame.to_csv(sep="\\t")`` and spreadsheets enclose a field holding a quote, a tab or a
+line break in quotes and double the inner ones (``He said "hi"`` becomes ``"He said ""hi"" ..."``).
+``auto`` reads a TSV file as quoted only when that reading is valid CSV and the file shows a sign of a
+quoting writer; the choice is logged either way.
 """
 
 from __future__ import annotations
@@ -66,9 +67,7 @@ def tsv_is_quoted(text: str) -> bool:
     quoted = [record for record in quoted if record]
     if plain == quoted:
         return False
-    doubled = any(
-        _QUOTED_FIELD.fullmatch(field) and '""' in field[1:-1] for record in plain for field in record
-    )
+    doubled = any(_QUOTED_FIELD.fullmatch(field) and '""' in field[1:-1] for record in plain for field in record)
     return doubled or (_uniform(quoted) and not _uniform(plain))
 
 
