@@ -20,7 +20,8 @@ from typing import Any
 from experiments.errors import ConfigurationError
 
 _INTEGER = re.compile(r"[+-]?\d+")
-_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+"""A decimal number as text (``1``, ``-0.5``, ``1.``, ``1e3``)."""
 MISSING_TEXTS = frozenset({"", "nan", "NaN", "NAN", "None", "null", "NULL", "<NA>"})
 """Texts that stand for a missing value (what pandas, Python, JSON and SQL write for one)."""
 
@@ -51,7 +52,7 @@ def canonical_label(value: Any) -> str | None:
     name = name.strip()
     if name in MISSING_TEXTS:
         return None
-    if _NUMBER.fullmatch(name):
+    if NUMBER.fullmatch(name):
         try:
             number = Decimal(name)
         except InvalidOperation:  # pragma: no cover - the pattern admits only valid decimals

@@ -14,7 +14,6 @@ import csv
 import io
 import json
 import logging
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +22,7 @@ from typing import Any
 from datasets import Dataset
 
 from experiments.data.compression import decompress, strip_compression
+from experiments.data.labels import NUMBER
 from experiments.data.quoting import QUOTINGS, choose_quoting
 from experiments.errors import ConfigurationError
 
@@ -68,16 +68,13 @@ class RawTable:
         return self.columns[name]
 
 
-_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
-
-
 def _header_hint(names: list[str]) -> str:
     """Why a header may be wrong: one name holding another delimiter, or names that look like data."""
     if len(names) == 1 and "\t" in names[0]:
         return "; the header holds tabs: the file looks tab-separated, set data.format=tsv"
     if len(names) == 1 and "," in names[0]:
         return "; the header holds commas: the file looks comma-separated, set data.format=csv"
-    if any(_NUMBER.fullmatch(name.strip()) for name in names):
+    if any(NUMBER.fullmatch(name.strip()) for name in names):
         return (
             "; the first row looks like data, not a header: for a file without a header row set "
             "data.header=false data.column_names=[...] (one name per column, in order)"
