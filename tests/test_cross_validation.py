@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from datasets import Dataset
@@ -9,6 +11,7 @@ from mlflow.tracking import MlflowClient
 
 from experiments.cross_validation import aggregate, fold_splits
 from experiments.data.splits import PairSplits
+from experiments.errors import ConfigurationError
 from experiments.runner import train
 from tests.conftest import SMOKE, dataset_profile
 
@@ -27,6 +30,26 @@ def test_folds_partition_the_training_rows_stratified():
         assert set(fold.train["sentence_a"]).isdisjoint(fold.dev["sentence_a"])
         assert fold.test is data.test
     assert [f.dev["sentence_a"] for f in fold_splits(data, 3, 0)] == [f.dev["sentence_a"] for f in folds]
+
+
+@pytest.mark.parametrize(("positives", "advice"), [(4, "set cv.folds to at most 4"), (1, "cross-validation needs 2")])
+def test_folds_that_cannot_hold_every_class_are_refused(positives: int, advice: str):
+    labels = [0] * 30 + [1] * positives
+    rows = len(labels)
+    train_split = Dataset.from_dict(
+        {"sentence_a": [f"q{i}" for i in range(rows)], "sentence_b": ["a"] * rows, "label": labels}
+    )
+    data = PairSplits("toy", train_split, train_split, train_split, ["no", "yes"])
+    with pytest.raises(
+        ConfigurationError,
+        match=re.escape(
+            f"cv.folds=5 needs at least 5 training rows of every class, so that each fold's dev part holds every "
+            f"class, but class 'yes' has {positives}; {advice}"
+        ),
+    ):
+        fold_splits(data, folds=5, seed=0)
+    if positives >= 2:
+        assert len(fold_splits(data, folds=positives, seed=0)) == positives
 
 
 def test_aggregate_gives_mean_and_sample_std():

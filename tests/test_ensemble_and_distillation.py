@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -76,3 +77,24 @@ def test_ensemble_and_distillation_from_trained_runs(compose_config, tracking_ur
 def test_distillation_needs_an_existing_teacher(compose_config, tmp_path: Path):
     with pytest.raises(ConfigurationError, match=r"the teacher model folder .*nowhere.* does not exist"):
         train(compose_config(*SMOKE, "loss=distillation", f"loss.teacher={tmp_path / 'nowhere'}"))
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda folder: folder, "is not a saved model folder (no config.json in it); name the model/ folder"),
+        (lambda folder: folder / "notes.txt", "is not a saved model folder (a file, not a folder)"),
+        (lambda folder: folder / "broken", "cannot be loaded as a CrossEncoder: ValueError: "),
+    ],
+)
+def test_a_teacher_path_that_is_not_a_model_is_named(compose_config, tmp_path: Path, make, message: str):
+    folder = tmp_path / "teacher"
+    (folder / "broken").mkdir(parents=True)
+    (folder / "broken" / "config.json").write_text('{"model_type": "no-such-architecture"}', encoding="utf-8")
+    (folder / "notes.txt").write_text("not a model", encoding="utf-8")
+    teacher = make(folder)
+    with pytest.raises(
+        ConfigurationError, match=re.escape(f"loss.teacher: {str(teacher)!r} ") + ".*" + re.escape(message)
+    ) as error:
+        train(compose_config(*SMOKE, "loss=distillation", f"loss.teacher={teacher}"))
+    assert "\n" not in str(error.value)

@@ -8,15 +8,28 @@ import numpy as np
 from omegaconf import DictConfig, OmegaConf, open_dict
 from sklearn.model_selection import StratifiedKFold
 
-from experiments.data.splits import LABEL, PairSplits
+from experiments.data.splits import LABEL, PairSplits, class_counts
+from experiments.errors import ConfigurationError
 from experiments.tracking import MlflowTracker
 
 FoldRunner = Callable[..., dict[str, float]]
 
 
 def fold_splits(data: PairSplits, folds: int, seed: int) -> list[PairSplits]:
-    """``folds`` stratified, seeded folds of the training split: each fold is the dev split once; test is kept."""
+    """``folds`` stratified, seeded folds of the training split: each fold is the dev split once; test is kept.
+
+    Every class needs at least ``folds`` training rows, else some fold's dev part lacks it (refused).
+    """
     labels = np.asarray(data.train[LABEL])
+    counts = class_counts(labels, data.num_classes)
+    rarest = int(np.argmin(counts))
+    if counts[rarest] < folds:
+        name, count = data.label_names[rarest], counts[rarest]
+        advice = f"set cv.folds to at most {count}" if count >= 2 else "cross-validation needs 2 or more of each"
+        raise ConfigurationError(
+            f"cv.folds={folds} needs at least {folds} training rows of every class, so that each fold's dev part "
+            f"holds every class, but class {name!r} has {count}; {advice}"
+        )
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
     return [
         PairSplits(

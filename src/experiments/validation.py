@@ -85,7 +85,7 @@ def check_plan(
     Checks the head against the number of classes, the loss against the negatives mode (when the
     loss class is known before it is built) and ``select_metric`` against the dev metrics.
     """
-    plan.head.check_classes(plan.data.num_classes)
+    plan.head.check_classes(plan.data.num_classes, plan.data.label_names)
     built = loss_class(loss_factory)
     if built is not None:
         plan.negatives.check_loss(built)

@@ -82,6 +82,8 @@ def test_a_misspelt_key_or_a_wrong_type_in_an_experiment_file_fails_at_compose(t
     [
         ("+trainer.epoch=3", r"unknown config key\(s\) \['trainer.epoch'\]: check the spelling against conf/"),
         ("+seeds=3", r"unknown config key\(s\) \['seeds'\]"),
+        ("seed=4294967296", r"seed must be an integer in 0..4294967295 \(2\*\*32 - 1, numpy's range\), got 4294967296"),
+        ("seed=-1", r"seed must be an integer in 0..4294967295"),
         ("trainer.epochs=0", "trainer.epochs must be a positive integer, got 0"),
         ("trainer.batch_size=0", "trainer.batch_size must be a positive integer, got 0"),
         ("trainer.learning_rate=-1e-5", "trainer.learning_rate must be positive, got -1e-05"),

@@ -40,14 +40,14 @@ def test_string_labels_mapped_in_sorted_order_across_three_files(tmp_path: Path)
 
 def test_bool_labels_in_a_header_less_csv_with_relative_paths_under_root(tmp_path: Path):
     (tmp_path / "train.csv").write_text("a,b,true\nc,d,false\ne,f,true\n", encoding="utf-8")
-    (tmp_path / "dev.csv").write_text("g,h,false\n", encoding="utf-8")
+    (tmp_path / "dev.csv").write_text("g,h,false\nk,l,true\n", encoding="utf-8")
     (tmp_path / "test.csv").write_text("i,j,true\n", encoding="utf-8")
     data = load_files(
         train="train.csv", dev="dev.csv", test="test.csv", root=str(tmp_path),
         header=False, column_names=["first", "second", "gold"], label_order=[True, False], **COLUMNS,
     )  # fmt: skip
     assert data.label_names == ["true", "false"]
-    assert data.train[LABEL] == [0, 1, 0] and data.dev[LABEL] == [1] and data.test[LABEL] == [0]
+    assert data.train[LABEL] == [0, 1, 0] and data.dev[LABEL] == [1, 0] and data.test[LABEL] == [0]
 
 
 def test_json_booleans_and_integers_as_labels(tmp_path: Path):
@@ -121,7 +121,7 @@ def test_empty_or_non_text(tmp_path: Path, text: object):
     train = write_jsonl(tmp_path / "train.jsonl", rows)
     with pytest.raises(
         ConfigurationError,
-        match=re.escape(f"{train}: row 3, column 'second': expected a non-empty text, got {text!r}"),
+        match=re.escape(f"{train}: row 3 (line 3), column 'second': expected a non-empty text, got {text!r}"),
     ):
         load_files(train=train, **COLUMNS)
 
@@ -153,7 +153,8 @@ def test_a_training_label_outside_the_configured_order(tmp_path: Path):
 def test_a_missing_label(tmp_path: Path):
     train = write_jsonl(tmp_path / "train.jsonl", pairs(["a", None, "b"]))
     with pytest.raises(
-        ConfigurationError, match=re.escape(f"{train}: row 2, column 'gold': a missing label is not in")
+        ConfigurationError,
+        match=re.escape(f"{train}: row 2 (line 2), column 'gold': the label is missing (got None); every row needs"),
     ):
         load_files(train=train, **COLUMNS)
 
@@ -186,3 +187,106 @@ def test_a_single_training_label(tmp_path: Path):
         match=re.escape(f"{train}: column 'gold' has one label ['a'] in every training row; a classifier needs"),
     ):
         load_files(train=train, **COLUMNS)
+
+
+# Reliability II: labels that are missing or spelt several ways, splits that lack a class.
+
+
+def write_delimited(path: Path, labels: list[str], delimiter: str = ",") -> str:
+    lines = [delimiter.join(["first", "second", "gold"])]
+    lines += [delimiter.join([f"q{i}", f"answer {i}", label]) for i, label in enumerate(labels)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return str(path)
+
+
+@pytest.mark.parametrize(("suffix", "delimiter"), [("csv", ","), ("tsv", "\t")])
+@pytest.mark.parametrize("cell", ["", "  ", "NaN", "nan", "None"])
+def test_an_empty_or_nan_label_cell_names_file_row_line_and_column(tmp_path: Path, suffix: str, delimiter: str, cell):
+    train = write_delimited(tmp_path / f"train.{suffix}", ["0", "1", "0", cell, "1"], delimiter)
+    with pytest.raises(
+        ConfigurationError,
+        match=re.escape(
+            f"{train}: row 4 (line 5), column 'gold': the label is missing (got {cell!r}); every row needs a label"
+        ),
+    ):
+        load_files(train=train, **COLUMNS)
+
+
+def test_spellings_of_one_number_or_padded_labels_are_one_class_and_logged(tmp_path: Path, caplog):
+    labels = ["1", " 1", "1.0", "0", "0 ", "0.0"] * 10
+    train = write_delimited(tmp_path / "train.csv", labels)
+    dev = write_delimited(tmp_path / "dev.csv", ["1.0", " 0"])
+    with caplog.at_level("INFO", logger="experiments.data.assembly"):
+        data = load_files(train=train, dev=dev, test=dev, **COLUMNS)
+    assert data.label_names == ["0", "1"]
+    assert data.train[LABEL] == [1, 1, 1, 0, 0, 0] * 10 and data.dev[LABEL] == [1, 0]
+    assert (
+        f"{train}: column 'gold': label spellings read as one class each (surrounding whitespace removed, one "
+        "spelling per number): class '0': '0' x 10, '0 ' x 10, '0.0' x 10; class '1': '1' x 10, ' 1' x 10, "
+        "'1.0' x 10"
+    ) in caplog.messages
+    assert f"{dev}: column 'gold': label spellings read as one class each" in caplog.text
+
+
+def test_labels_that_differ_only_in_case_stop_listing_every_label(tmp_path: Path):
+    train = write_delimited(tmp_path / "train.csv", ["yes", "no", "Yes", "no"])
+    with pytest.raises(
+        ConfigurationError,
+        match=re.escape(
+            f"{train}: column 'gold' has labels that differ only in case ('Yes' / 'yes'), which look like spellings "
+            "of one label; the labels are 'Yes' (1 row), 'no' (2 rows), 'yes' (1 row)"
+        ),
+    ):
+        load_files(train=train, **COLUMNS)
+
+
+@pytest.mark.parametrize("dev_labels", [["a", "a", "a"], ["b", "b"]])
+def test_a_dev_split_with_one_class_stops_before_training(tmp_path: Path, dev_labels: list[str]):
+    train = write_jsonl(tmp_path / "train.jsonl", pairs(["a", "b"] * 5))
+    dev = write_jsonl(tmp_path / "dev.jsonl", pairs(dev_labels))
+    other = "b" if dev_labels[0] == "a" else "a"
+    with pytest.raises(
+        ConfigurationError,
+        match=re.escape(
+            f"files: the dev split ({dev}) holds only class {dev_labels[0]!r} ({len(dev_labels)} rows), none of "
+            f"[{other!r}]: choosing the best epoch and the decision threshold needs every class on dev"
+        ),
+    ):
+        load_files(train=train, dev=dev, test=train, **COLUMNS)
+
+
+def test_a_test_split_with_one_class_is_a_warning(tmp_path: Path, caplog):
+    train = write_jsonl(tmp_path / "train.jsonl", pairs(["a", "b"] * 5))
+    test = write_jsonl(tmp_path / "test.jsonl", pairs(["a", "a"]))
+    with caplog.at_level("WARNING", logger="experiments.data.splits"):
+        data = load_files(train=train, dev=train, test=test, **COLUMNS)
+    assert data.test[LABEL] == [0, 0]
+    assert (
+        f"files: the test split ({test}) has no row of class(es) ['b'] (counts {{'a': 2}}): average precision "
+        "and ROC AUC are undefined (NaN) there"
+    ) in caplog.messages
+
+
+def test_max_train_rows_too_small_to_keep_every_class_names_the_minimum(tmp_path: Path):
+    train = write_jsonl(tmp_path / "train.jsonl", pairs(["a"] * 959 + ["b"] * 41))
+    dev = write_jsonl(tmp_path / "dev.jsonl", pairs(["a", "b"]))
+    with pytest.raises(
+        ConfigurationError,
+        match=re.escape(
+            "data.max_train_rows=2 is too small to keep every class in the stratified train subset: class 'b' has "
+            "41 of 1000 train rows, so at least 25 rows are needed; set data.max_train_rows=25 or more"
+        ),
+    ):
+        load_files(train=train, dev=dev, test=dev, max_train_rows=2, **COLUMNS)
+    for seed in range(5):
+        kept = load_files(train=train, dev=dev, test=dev, max_train_rows=25, seed=seed, **COLUMNS)
+        assert class_counts(kept.train[LABEL], 2) == [24, 1]
+
+
+def test_a_compressed_training_file(tmp_path: Path):
+    import gzip
+
+    path = tmp_path / "train.jsonl.gz"
+    path.write_bytes(gzip.compress("".join(json.dumps(row) + "\n" for row in pairs(["a", "b"] * 3)).encode()))
+    data = load_files(train=str(path), dev=str(path), test=str(path), **COLUMNS)
+    assert data.rows_read == {"train": 6, "dev": 6, "test": 6} and data.label_names == ["a", "b"]

@@ -7,7 +7,15 @@ import re
 
 import pytest
 
-from experiments.data.labels import LabelMapping, label_name
+from experiments.data.labels import (
+    LabelMapping,
+    canonical_label,
+    check_case_variants,
+    describe_merges,
+    label_name,
+    merged_spellings,
+    spelling_variants,
+)
 from experiments.errors import ConfigurationError
 
 
@@ -52,3 +60,45 @@ def test_a_label_outside_the_mapping_names_file_row_and_column():
         mapping.encode(["yes", "maybe"], "dev.csv", "y")
     with pytest.raises(ConfigurationError, match=re.escape("dev.csv: row 1, column 'y': a missing label is not in")):
         mapping.encode([None], "dev.csv", "y")
+
+
+@pytest.mark.parametrize(
+    ("value", "name"),
+    [
+        (" 1", "1"), ("1.0", "1"), ("01", "1"), ("+1", "1"), (1.0, "1"), ("-0", "0"), ("0.50", "0.5"), ("1e0", "1"),
+        (" yes ", "yes"), ("Yes", "Yes"), ("", None), ("   ", None), ("NaN", None), ("nan", None), ("None", None),
+        ("null", None), (None, None), (math.nan, None), (True, "true"), ("none", "none"),
+    ],
+)  # fmt: skip
+def test_canonical_label(value: object, name: str | None):
+    assert canonical_label(value) == name
+
+
+def test_merged_spellings_list_each_class_spelt_more_than_one_way():
+    raw = ["1", " 1", "1.0", "0", "0", " no "]
+    merges = merged_spellings(raw, [canonical_label(value) for value in raw])
+    assert merges == {"1": {"1": 1, " 1": 1, "1.0": 1}, "no": {" no ": 1}}
+    assert describe_merges(merges) == "class '1': '1' x 1, ' 1' x 1, '1.0' x 1; class 'no': ' no ' x 1"
+
+
+def test_labels_that_differ_only_in_case_stop_with_their_counts():
+    with pytest.raises(
+        ConfigurationError,
+        match=re.escape(
+            "t.csv: column 'y' has labels that differ only in case ('Yes' / 'yes'), which look like spellings of "
+            "one label; the labels are 'Yes' (1 row), 'no' (2 rows), 'yes' (3 rows). Fix the spelling in the file"
+        ),
+    ):
+        check_case_variants(["yes", "yes", "yes", "Yes", "no", "no"], "t.csv", "y")
+    check_case_variants(["yes", "no", None], "t.csv", "y")
+
+
+def test_spelling_variants():
+    assert spelling_variants(["negative", "positive", "postive"]) == [("positive", "postive")]
+    assert spelling_variants(["0", "1", "1."]) == [("1", "1.")]
+    assert spelling_variants(["label_1", "label_2", "label_3"]) == []
+    assert spelling_variants(["entailment", "neutral", "contradiction"]) == []
+
+
+def test_label_order_takes_the_same_spellings():
+    assert LabelMapping.from_labels(["0", "1"], order=["1.0", " 0"]).names == ["1", "0"]

@@ -6,6 +6,7 @@ import json
 import re
 from pathlib import Path
 
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -153,3 +154,168 @@ def test_repeated_header_name(tmp_path: Path):
     path.write_text("q,q,y\nx,z,1\n", encoding="utf-8")
     with pytest.raises(ConfigurationError, match=re.escape(f"{path}: the header repeats the column name(s) ['q']")):
         read_table(path)
+
+
+# Reliability II: folders, compressed files, format hints, quotes.
+
+
+def test_a_folder_given_as_a_data_file_is_named(tmp_path: Path):
+    with pytest.raises(ConfigurationError, match=re.escape(f"{tmp_path}: is a folder, not a data file; name a file")):
+        read_table(tmp_path)
+
+
+def _compressed(path: Path, data: bytes, codec: str) -> Path:
+    import bz2
+    import gzip
+    import lzma
+
+    compress = {"gz": gzip.compress, "bz2": bz2.compress, "xz": lzma.compress}[codec]
+    target = path.with_name(f"{path.name}.{codec}")
+    target.write_bytes(compress(data))
+    return target
+
+
+@pytest.mark.parametrize("codec", ["gz", "bz2", "xz"])
+@pytest.mark.parametrize("kind", ["csv", "tsv", "jsonl", "parquet"])
+def test_compressed_files_are_read_like_plain_ones(tmp_path: Path, kind: str, codec: str):
+    plain = WRITERS[kind](tmp_path / f"pairs.{kind}", True)
+    path = _compressed(plain, plain.read_bytes(), codec)
+    plain.unlink()
+    assert read_table(path).columns == EXPECTED
+
+
+def test_a_damaged_or_mislabelled_compressed_file_is_named(tmp_path: Path):
+    plain = write_csv(tmp_path / "pairs.csv", header=True)
+    damaged = tmp_path / "damaged.csv.gz"
+    damaged.write_bytes(_compressed(plain, plain.read_bytes(), "gz").read_bytes()[:20])
+    with pytest.raises(ConfigurationError, match=re.escape(f"{damaged}: cannot be decompressed as gzip")):
+        read_table(damaged)
+    fake = tmp_path / "fake.csv.gz"
+    fake.write_bytes(plain.read_bytes())
+    with pytest.raises(ConfigurationError, match=re.escape(f"{fake}: the extension '.gz' names a compressed file")):
+        read_table(fake)
+
+
+@pytest.mark.parametrize(
+    ("first_line", "hint"),
+    [
+        ("q\ta\ty\n", "(the first line holds tabs: data.format=tsv is the likely one)"),
+        ("q,a,y\n", "(the first line holds commas: data.format=csv is the likely one)"),
+        ('{"q": "x"}\n', "(the first line looks like JSON: data.format=jsonl is the likely one)"),
+    ],
+)
+def test_an_extension_without_a_format_suggests_one(tmp_path: Path, first_line: str, hint: str):
+    path = tmp_path / "pairs.txt"
+    path.write_text(first_line, encoding="utf-8")
+    formats = "['csv', 'jsonl', 'parquet', 'tsv']"
+    with pytest.raises(
+        ConfigurationError, match=re.escape(f"from the extension '.txt'; set data.format to one of {formats} {hint}")
+    ):
+        read_table(path)
+
+
+def test_csv_format_on_a_tab_separated_file_suggests_tsv(tmp_path: Path):
+    path = tmp_path / "pairs.txt"
+    path.write_text("label\tsentence1\tsentence2\n1\tA, b.\tc\n", encoding="utf-8")
+    with pytest.raises(
+        ConfigurationError,
+        match=re.escape(
+            f"{path}: row 1 (line 2) has 2 fields, expected 1 (['label\\tsentence1\\tsentence2']); "
+            "the header holds tabs: the file looks tab-separated, set data.format=tsv"
+        ),
+    ):
+        read_table(path, format="csv")
+    path.write_text("label\tsentence1\tsentence2\n1\tA b.\tc\n", encoding="utf-8")
+    with pytest.raises(ConfigurationError, match=re.escape("the header holds tabs: the file looks tab-separated")):
+        read_table(path, format="csv").column("label", "label")
+
+
+def test_a_file_without_a_header_row_says_the_first_row_looks_like_data(tmp_path: Path):
+    path = tmp_path / "pairs.tsv"
+    path.write_text("1\t702876\tA man.\tA person.\n0\t702877\tA dog.\tA cat.\n", encoding="utf-8")
+    with pytest.raises(
+        ConfigurationError,
+        match=re.escape(
+            f"{path}: missing column 'label' (data.label); the columns are ['1', '702876', 'A man.', 'A person.']; "
+            "the first row looks like data, not a header: for a file without a header row set data.header=false "
+            "data.column_names=[...]"
+        ),
+    ):
+        read_table(path).column("label", "label")
+    named = read_table(path, header=False, column_names=["label", "id", "a", "b"])
+    assert named.columns["label"] == ["1", "0"]
+
+
+def test_a_quoted_field_spanning_lines_is_logged_with_its_row_and_lines(tmp_path: Path, caplog):
+    lines = ["q,a,y"] + [f"q{i},a{i},{i % 2}" for i in range(200)]
+    lines[5] = 'q4,"starts with a quote it never closes,0'
+    lines[9] = 'q8,ends with a quote",0'
+    path = tmp_path / "pairs.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with caplog.at_level("WARNING", logger="experiments.data.tables"):
+        table = read_table(path)
+    assert len(table) == 196 and table.lines is not None and table.lines[5] == 11
+    assert (
+        f"{path}: 1 row(s) hold a quoted field spanning several lines, read as one text each: row 5 (lines 6-10); "
+        "if a text opens a quote it never closes, the lines up to the next quote were read into it"
+    ) in caplog.messages
+
+
+def _pandas_frame() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "q": ['Amrozi said "the witness" lied', "plain text", 'a "quoted" word'],
+            "a": ["x", '"all in quotes"', "tab\tinside"],
+            "y": [1, 0, 1],
+        }
+    )
+
+
+def test_a_tsv_written_by_pandas_is_read_with_its_quoting(tmp_path: Path, caplog):
+    path = tmp_path / "pairs.tsv"
+    _pandas_frame().to_csv(path, sep="\t")
+    with caplog.at_level("INFO", logger="experiments.data.quoting"):
+        table = read_table(path)
+    assert table.columns["q"] == list(_pandas_frame()["q"]) and table.columns["a"] == list(_pandas_frame()["a"])
+    assert (
+        f"{path}: detected (data.quoting=auto), fields in double quotes are unquoted and doubled inner quotes read "
+        "as one; data.quoting=none reads it the other way"
+    ) in caplog.messages
+    with pytest.raises(ConfigurationError, match=re.escape("set data.quoting=quoted")):
+        read_table(path, quoting="none")  # the tab inside a quoted field splits the row
+
+
+def test_a_pandas_tsv_with_only_quotes_inside_is_detected_and_none_keeps_them(tmp_path: Path):
+    path = tmp_path / "pairs.tsv"
+    _pandas_frame().drop(index=2).to_csv(path, sep="\t", index=False)
+    assert read_table(path).columns["q"] == ['Amrozi said "the witness" lied', "plain text"]
+    assert read_table(path, quoting="none").columns["q"] == ['"Amrozi said ""the witness"" lied"', "plain text"]
+
+
+def test_tsv_with_bare_quotes_keeps_them_as_text(tmp_path: Path, caplog):
+    path = tmp_path / "pairs.tsv"
+    path.write_text('q\ta\ty\n"Weird Al" Yankovic\tHe said "hi"\t1\n"Hello"\tx\t0\n', encoding="utf-8")
+    with caplog.at_level("INFO", logger="experiments.data.quoting"):
+        table = read_table(path)
+    assert table.columns["q"] == ['"Weird Al" Yankovic', '"Hello"'] and table.columns["a"] == ['He said "hi"', "x"]
+    assert (
+        f"{path}: detected (data.quoting=auto), quotes are kept as text; data.quoting=quoted reads it the other way"
+    ) in caplog.messages
+    assert read_table(path, quoting="quoted", format="tsv").columns["q"][1] == "Hello"
+
+
+def test_the_shipped_wikiqa_files_keep_their_quotes(caplog):
+    from experiments.data.wikiqa import embedded_wikiqa_dir
+
+    path = embedded_wikiqa_dir() / "WikiQA-dev.tsv"
+    with caplog.at_level("INFO", logger="experiments.data.quoting"):
+        table = read_table(path)
+    assert len(table) == 2733
+    assert sum('"' in text for text in table.columns["Sentence"]) > 0
+    assert any("quotes are kept as text" in message for message in caplog.messages)
+
+
+def test_an_unknown_quoting_is_refused(tmp_path: Path):
+    path = write_csv(tmp_path / "pairs.csv", header=True)
+    with pytest.raises(ConfigurationError, match=re.escape("data.quoting must be one of ['auto', 'quoted', 'none']")):
+        read_table(path, quoting="double")

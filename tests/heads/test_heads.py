@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 from mlflow.tracking import MlflowClient
 
@@ -52,7 +55,9 @@ def test_multiclass_head_refuses_two_classes(compose_config):
 def test_binary_heads_refuse_three_classes(compose_config, head):
     cfg = use_nli_sample(compose_config(*TINY, f"head={head}"))
     with pytest.raises(
-        ConfigurationError, match=rf"head={head} needs exactly 2 classes, but the data has 3; use head=multiclass"
+        ConfigurationError,
+        match=rf"head={head} needs exactly 2 classes, but the data has 3 \['contradiction', 'entailment', 'neutral'\]; "
+        "if they are all real classes use head=multiclass",
     ):
         train(cfg)
 
@@ -61,3 +66,26 @@ def test_num_labels_per_head():
     assert BinarySigmoidHead().num_labels(2) == 1
     assert BinarySoftmaxHead().num_labels(2) == 2
     assert MulticlassHead().num_labels(5) == 5
+
+
+def test_labels_that_look_like_spellings_of_one_are_named_not_sent_to_multiclass():
+    with pytest.raises(
+        ConfigurationError,
+        match=re.escape(
+            "head=binary_sigmoid needs exactly 2 classes, but the data has 3 ['negative', 'positive', 'postive'], "
+            "of which 'positive' / 'postive' look like spellings of one label: fix the labels in the file"
+        ),
+    ) as error:
+        BinarySigmoidHead().check_classes(3, ["negative", "positive", "postive"])
+    assert "multiclass" not in str(error.value)
+
+
+def test_the_runner_gives_the_head_the_label_names(compose_config, tmp_path: Path):
+    rows = ["q,a,y"] + [f"q{i},a{i},{['negative', 'positive', 'postive'][i % 3]}" for i in range(60)]
+    (tmp_path / "pairs.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    cfg = compose_config(
+        "experiment=smoke", "data=files", f"data.train={tmp_path / 'pairs.csv'}", "data.text_a=q", "data.text_b=a",
+        "data.label=y", "data.max_train_rows=null", "data.dev_fraction=0.2", "data.test_fraction=0.2",
+    )  # fmt: skip
+    with pytest.raises(ConfigurationError, match=re.escape("'positive' / 'postive' look like spellings of one label")):
+        train(cfg)

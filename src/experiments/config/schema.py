@@ -136,7 +136,7 @@ class Constraint:
 
 
 CONSTRAINTS: tuple[Constraint, ...] = (
-    Constraint("seed", lambda v: v >= 0, "be a non-negative integer"),
+    Constraint("seed", lambda v: 0 <= v <= 2**32 - 1, "be an integer in 0..4294967295 (2**32 - 1, numpy's range)"),
     Constraint("cv.folds", lambda v: v is None or v >= 2, "be null or an integer of at least 2"),
     Constraint("trainer.epochs", lambda v: v >= 1, "be a positive integer"),
     Constraint("trainer.batch_size", lambda v: v >= 1, "be a positive integer"),

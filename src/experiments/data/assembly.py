@@ -15,8 +15,23 @@ import numpy as np
 from datasets import Dataset
 from sklearn.model_selection import train_test_split
 
-from experiments.data.labels import LabelMapping, label_name
-from experiments.data.splits import LABEL, TEXT_A, TEXT_B, PairSplits, check_pair_split, stratified_subset
+from experiments.data.labels import (
+    LabelMapping,
+    canonical_label,
+    check_case_variants,
+    describe_merges,
+    label_name,
+    merged_spellings,
+)
+from experiments.data.splits import (
+    LABEL,
+    TEXT_A,
+    TEXT_B,
+    PairSplits,
+    check_pair_split,
+    check_split_classes,
+    stratified_subset,
+)
 from experiments.data.tables import RawTable
 from experiments.errors import ConfigurationError
 
@@ -65,19 +80,40 @@ def _texts(table: RawTable, column: str, key: str) -> list[str]:
     for row, value in enumerate(values, start=1):
         if not isinstance(value, str) or not value.strip():
             raise ConfigurationError(
-                f"{table.source}: row {row}, column {column!r}: expected a non-empty text, got {value!r}"
+                f"{table.source}: {table.where(row)}, column {column!r}: expected a non-empty text, got {value!r}"
             )
     return values
 
 
+def _labels(table: RawTable, column: str) -> list[str]:
+    """The label names of a table: a missing label is an error naming its row; merged spellings are logged."""
+    raw = table.column(column, "label")
+    labels = [canonical_label(value) for value in raw]
+    for row, (value, label) in enumerate(zip(raw, labels, strict=True), start=1):
+        if label is None:
+            raise ConfigurationError(
+                f"{table.source}: {table.where(row)}, column {column!r}: the label is missing (got {value!r}); "
+                "every row needs a label"
+            )
+    merges = merged_spellings(raw, labels)
+    if merges:
+        logger.info(
+            "%s: column %r: label spellings read as one class each (surrounding whitespace removed, one "
+            "spelling per number): %s",
+            table.source, column, describe_merges(merges),
+        )  # fmt: skip
+    check_case_variants(labels, table.source, column)
+    return labels  # type: ignore[return-value]
+
+
 def _map_columns(table: RawTable, columns: PairColumns) -> _Rows:
-    labels = [label_name(value) for value in table.column(columns.label, "label")]
+    labels = _labels(table, columns.label)
     groups = None
     if columns.group is not None:
         raw_groups = table.column(columns.group, "group")
         for row, value in enumerate(raw_groups, start=1):
             if label_name(value) is None:
-                raise ConfigurationError(f"{table.source}: row {row}, column {columns.group!r}: missing group")
+                raise ConfigurationError(f"{table.source}: {table.where(row)}, column {columns.group!r}: missing group")
         groups = [str(label_name(value)) for value in raw_groups]
     return _Rows(
         source=table.source,
@@ -162,8 +198,7 @@ def build_pair_splits(
     rows = {split: _map_columns(table, columns) for split, table in tables.items() if table is not None}
     rows_read = {split: len(split_rows.labels) for split, split_rows in rows.items()}
 
-    train_labels = [label for label in rows["train"].labels if label is not None]
-    mapping = LabelMapping.from_labels(train_labels, label_order)
+    mapping = LabelMapping.from_labels(rows["train"].labels, label_order)
     if len(mapping.names) < 2:
         raise ConfigurationError(
             f"{rows['train'].source}: column {columns.label!r} has one label {mapping.names} in every training row; "
@@ -191,7 +226,7 @@ def build_pair_splits(
     splits = {split: rows[split].dataset() for split in SPLITS}
     data = PairSplits(
         name=name,
-        train=stratified_subset(splits["train"], max_train_rows, seed),
+        train=stratified_subset(splits["train"], max_train_rows, seed, label_names=mapping.names),
         dev=splits["dev"],
         test=splits["test"],
         label_names=mapping.names,
@@ -200,6 +235,7 @@ def build_pair_splits(
     )
     for split, dataset in data.splits().items():
         check_pair_split(dataset, split, name, data.num_classes)
+    check_split_classes(data, sources={split: split_rows.source for split, split_rows in rows.items()})
     logger.info(
         "%s: rows read %s, train / dev / test %d / %d / %d, labels %s",
         name, rows_read, len(data.train), len(data.dev), len(data.test), data.label_names,

@@ -1,4 +1,7 @@
-"""Local CSV / TSV / JSON lines / Parquet files as labelled pairs (the ``files``, ``snli`` and ``mnli`` options)."""
+"""Local CSV / TSV / JSON lines / Parquet files (gzip / bzip2 / xz compressed or not) as labelled pairs.
+
+The ``files``, ``snli`` and ``mnli`` options.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +22,7 @@ def load_files(
     format: str | None = None,
     header: bool = True,
     column_names: Sequence[str] | None = None,
+    quoting: str = "auto",
     text_a: str = "sentence_a",
     text_b: str = "sentence_b",
     label: str = "label",
@@ -42,6 +46,8 @@ def load_files(
         format: ``csv``, ``tsv``, ``jsonl`` or ``parquet`` for every file; None = from each extension.
         header: False for files without a header row (see :func:`experiments.data.tables.read_table`).
         column_names: the column names of header-less files, in order.
+        quoting: ``auto``, ``quoted`` or ``none``: how quotes in CSV / TSV files are read (auto: CSV quoted,
+            TSV detected; see :mod:`experiments.data.quoting`).
         text_a: column of the first text.
         text_b: column of the second text.
         label: column of the label (int, bool or string).
@@ -60,7 +66,7 @@ def load_files(
         if path is None:
             return None
         full = Path(root) / path if root is not None else Path(path)
-        return read_table(full, format=format, header=header, column_names=column_names)
+        return read_table(full, format=format, header=header, column_names=column_names, quoting=quoting)
 
     return build_pair_splits(
         name=name,

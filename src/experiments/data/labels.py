@@ -1,16 +1,29 @@
-"""The explicit label -> id mapping of a data set, built from its training labels."""
+"""The explicit label -> id mapping of a data set, built from its training labels, and label spellings.
+
+A label cell is read as its text (:func:`label_name`), then normalised (:func:`canonical_label`): surrounding
+whitespace goes, numeric spellings of one number (``1``, ``1.0``, `` 1``) become one class (``1``), and an empty
+cell or the text of a missing value (``NaN``, ``None``, ...) is a missing label. What was merged is logged
+(:func:`merged_spellings`); labels that differ only in case stop the run (:func:`check_case_variants`).
+"""
 
 from __future__ import annotations
 
+import difflib
 import math
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from experiments.errors import ConfigurationError
 
 _INTEGER = re.compile(r"[+-]?\d+")
+NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+"""A decimal number as text (``1``, ``-0.5``, ``1.``, ``1e3``)."""
+MISSING_TEXTS = frozenset({"", "nan", "NaN", "NAN", "None", "null", "NULL", "<NA>"})
+"""Texts that stand for a missing value (what pandas, Python, JSON and SQL write for one)."""
 
 
 def label_name(value: Any) -> str | None:
@@ -25,6 +38,82 @@ def label_name(value: Any) -> str | None:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
+
+
+def canonical_label(value: Any) -> str | None:
+    """The class a label cell names: :func:`label_name` without surrounding whitespace, one spelling per number.
+
+    ``" 1"``, ``"1.0"``, ``"01"`` and ``1`` -> ``"1"``; ``"0.50"`` -> ``"0.5"``; ``""``, ``"NaN"``, ``"None"``,
+    None and NaN -> None (missing).
+    """
+    name = label_name(value)
+    if name is None:
+        return None
+    name = name.strip()
+    if name in MISSING_TEXTS:
+        return None
+    if NUMBER.fullmatch(name):
+        try:
+            number = Decimal(name)
+        except InvalidOperation:  # pragma: no cover - the pattern admits only valid decimals
+            return name
+        if number == number.to_integral_value():
+            return str(int(number))
+        return format(number.normalize(), "f")
+    return name
+
+
+def merged_spellings(raw: Sequence[Any], canonical: Sequence[str | None]) -> dict[str, Counter[str]]:
+    """Per class whose cells were spelt more than one way or changed by normalising: spelling -> rows."""
+    spellings: dict[str, Counter[str]] = {}
+    for value, name in zip(raw, canonical, strict=True):
+        if name is not None:
+            spellings.setdefault(name, Counter())[str(value)] += 1
+    return {name: counts for name, counts in spellings.items() if len(counts) > 1 or next(iter(counts)) != name}
+
+
+def describe_merges(merges: dict[str, Counter[str]]) -> str:
+    """``class '1': '1' x 40, ' 1' x 3, '1.0' x 2; class '0': ...`` for a log line."""
+    return "; ".join(
+        f"class {name!r}: " + ", ".join(f"{spelling!r} x {count}" for spelling, count in counts.most_common())
+        for name, counts in sorted(merges.items(), key=lambda item: _sort_key(item[0]))
+    )
+
+
+def check_case_variants(labels: Sequence[str | None], source: str, column: str) -> None:
+    """Stop when two labels differ only in case (``yes`` / ``Yes``), listing every label and its rows."""
+    counts = Counter(label for label in labels if label is not None)
+    folded: dict[str, list[str]] = {}
+    for name in counts:
+        folded.setdefault(name.casefold(), []).append(name)
+    variants = [sorted(names) for names in folded.values() if len(names) > 1]
+    if variants:
+        listed = ", ".join(
+            f"{name!r} ({counts[name]} row{'' if counts[name] == 1 else 's'})" for name in sorted(counts, key=_sort_key)
+        )
+        pairs = "; ".join(" / ".join(repr(name) for name in names) for names in variants)
+        raise ConfigurationError(
+            f"{source}: column {column!r} has labels that differ only in case ({pairs}), which look like "
+            f"spellings of one label; the labels are {listed}. Fix the spelling in the file"
+        )
+
+
+def spelling_variants(names: Sequence[str]) -> list[tuple[str, str]]:
+    """Pairs of label names that look like spellings of one label: equal but for case, whitespace or
+    punctuation, or close enough to be a typo (``positive`` / ``postive``)."""
+
+    def bare(name: str) -> str:
+        return re.sub(r"[\W_]+", "", name.casefold())
+
+    pairs = []
+    for i, first in enumerate(names):
+        for second in names[i + 1 :]:
+            same = bare(first) == bare(second) and bare(first) != ""
+            numbered = re.sub(r"\d", "", first) == re.sub(r"\d", "", second)  # label_1 / label_2, 10 / 11
+            close = min(len(first), len(second)) >= 4 and not numbered
+            if same or (close and difflib.SequenceMatcher(None, first, second).ratio() >= 0.85):
+                pairs.append((first, second))
+    return pairs
 
 
 def _sort_key(name: str) -> tuple[int, int, str]:
@@ -50,7 +139,7 @@ class LabelMapping:
         seen = set(train_labels)
         if order is None:
             return cls(names=sorted(seen, key=_sort_key), origin="the sorted training labels")
-        names = [label_name(value) for value in order]
+        names = [canonical_label(value) for value in order]
         if None in names or len(set(names)) != len(names):
             raise ConfigurationError(f"data.label_order must list distinct, non-null labels, got {list(order)}")
         unused = [name for name in names if name not in seen]

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import logging
+import math
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -13,10 +16,13 @@ from sklearn.model_selection import train_test_split
 
 from experiments.errors import ConfigurationError
 
+logger = logging.getLogger(__name__)
+
 TEXT_A = "sentence_a"
 TEXT_B = "sentence_b"
 LABEL = "label"
 PAIR_COLUMNS = (TEXT_A, TEXT_B, LABEL)
+DEV, TEST = "dev", "test"
 
 
 @dataclass(frozen=True)
@@ -65,19 +71,63 @@ def fingerprint(dataset: Dataset, columns: tuple[str, ...] = PAIR_COLUMNS) -> st
     return digest.hexdigest()[:16]
 
 
-def stratified_subset(dataset: Dataset, max_rows: int | None, seed: int, split: str = "train") -> Dataset:
-    """At most ``max_rows`` rows, drawn stratified by label with ``seed``; all rows when ``max_rows`` is None."""
+def stratified_subset(
+    dataset: Dataset,
+    max_rows: int | None,
+    seed: int,
+    split: str = "train",
+    label_names: Sequence[str] | None = None,
+) -> Dataset:
+    """At most ``max_rows`` rows, drawn stratified by label with ``seed``; all rows when ``max_rows`` is None.
+
+    ``max_rows`` must keep every class whatever the seed: at least ``ceil(rows / rows of the rarest class)``.
+    """
     if max_rows is None or max_rows >= len(dataset):
         return dataset
     if max_rows <= 0:
         raise ConfigurationError(f"data.max_{split}_rows must be a positive integer or null, got {max_rows}")
     labels = np.asarray(dataset[LABEL])
-    if len(np.unique(labels)) > max_rows:
+    classes, counts = np.unique(labels, return_counts=True)
+    rarest = int(np.argmin(counts))
+    minimum = max(math.ceil(len(labels) / int(counts[rarest])), len(classes))
+    if max_rows < minimum:
+        name = label_names[int(classes[rarest])] if label_names is not None else str(classes[rarest])
         raise ConfigurationError(
-            f"data.max_{split}_rows={max_rows} is smaller than the number of classes in the {split} split"
+            f"data.max_{split}_rows={max_rows} is too small to keep every class in the stratified {split} subset: "
+            f"class {name!r} has {counts[rarest]} of {len(labels)} {split} rows, so at least {minimum} rows are "
+            f"needed; set data.max_{split}_rows={minimum} or more (null keeps all rows)"
         )
     indices, _ = train_test_split(np.arange(len(dataset)), train_size=max_rows, stratify=labels, random_state=seed)
     return dataset.select(np.sort(indices))
+
+
+def check_split_classes(data: PairSplits, sources: dict[str, str] | None = None) -> None:
+    """Dev must hold at least two classes (selection and thresholds mean nothing otherwise); a test split
+    with one class, or a dev or test split lacking a class, is logged as a warning (some metrics are NaN).
+
+    Args:
+        data: the splits.
+        sources: the file each split was read from (or carved from), for the message.
+    """
+    sources = sources or {}
+    for split, dataset in ((DEV, data.dev), (TEST, data.test)):
+        counts = class_counts(dataset[LABEL], data.num_classes)
+        present = {name: count for name, count in zip(data.label_names, counts, strict=True) if count}
+        absent = [name for name, count in zip(data.label_names, counts, strict=True) if not count]
+        origin = f" ({sources[split]})" if split in sources else ""
+        if len(present) < 2 and split == DEV:
+            raise ConfigurationError(
+                f"{data.name}: the dev split{origin} holds only class {next(iter(present))!r} ({len(dataset)} rows), "
+                f"none of {absent}: choosing the best epoch and the decision threshold needs every class on dev; "
+                "give a dev file with every class (data.dev) or carve dev from train (data.dev=null)"
+            )
+        if absent:
+            logger.warning(
+                "%s: the %s split%s has no row of class(es) %s (counts %s): %s",
+                data.name, split, origin, absent, present,
+                "average precision and ROC AUC are undefined (NaN) there" if len(present) < 2
+                else "per-class metrics of those classes are undefined",
+            )  # fmt: skip
 
 
 def check_pair_split(dataset: Dataset, split: str, source: str, num_classes: int) -> None:

@@ -3,6 +3,8 @@
 CSV / TSV and JSON lines are parsed here with the standard library, record by record, rather than with the
 ``datasets`` builders or pandas: those pad a short CSV row with nulls, and report a bad field count or a
 broken JSON line without the file and row. Parquet is read with pyarrow (the ``datasets`` Parquet reader).
+Files compressed with gzip, bzip2 or xz (``pairs.csv.gz``) are decompressed first (:mod:`.compression`);
+how quotes in a TSV file are read is decided in :mod:`.quoting`.
 Sources that already are ``datasets.Dataset`` objects (the hub) become tables with :func:`table_from_dataset`.
 """
 
@@ -11,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +21,12 @@ from typing import Any
 
 from datasets import Dataset
 
+from experiments.data.compression import decompress, strip_compression
+from experiments.data.labels import NUMBER
+from experiments.data.quoting import QUOTINGS, choose_quoting
 from experiments.errors import ConfigurationError
+
+logger = logging.getLogger(__name__)
 
 FORMATS = {".csv": "csv", ".tsv": "tsv", ".jsonl": "jsonl", ".json": "jsonl", ".parquet": "parquet"}
 """Format by file extension; ``.json`` is read as JSON lines."""
@@ -33,35 +41,82 @@ class RawTable:
     Args:
         source: the file (or hub split) the rows come from, as named in error messages.
         columns: column name -> one value per row.
+        lines: the line each row starts on (CSV / TSV / JSON lines), for error messages; None when lines mean
+            nothing (Parquet, the hub).
+        header_read: the column names come from the file's first row (a header-less file misread shows there).
     """
 
     source: str
     columns: dict[str, list[Any]]
+    lines: list[int] | None = None
+    header_read: bool = False
 
     def __len__(self) -> int:
         return len(next(iter(self.columns.values()), []))
 
+    def where(self, row: int) -> str:
+        """``row 3 (line 4)``: a row counted from 1, and its line when the file has lines."""
+        return f"row {row} (line {self.lines[row - 1]})" if self.lines is not None else f"row {row}"
+
     def column(self, name: str, key: str) -> list[Any]:
         """The values of ``name``; a clear error naming ``key`` (the config key that asked for it) when absent."""
         if name not in self.columns:
+            hint = _header_hint(list(self.columns)) if self.header_read else ""
             raise ConfigurationError(
-                f"{self.source}: missing column {name!r} (data.{key}); the columns are {list(self.columns)}"
+                f"{self.source}: missing column {name!r} (data.{key}); the columns are {list(self.columns)}{hint}"
             )
         return self.columns[name]
 
 
-def file_format(path: Path, format: str | None) -> str:
-    """``format`` when given, else the one the extension names."""
-    if format is not None:
-        if format not in set(FORMATS.values()):
-            raise ConfigurationError(f"data.format must be one of {sorted(set(FORMATS.values()))}, got {format!r}")
-        return format
-    if path.suffix.lower() not in FORMATS:
-        raise ConfigurationError(
-            f"{path}: cannot tell the format from the extension {path.suffix!r}; "
-            f"set data.format to one of {sorted(set(FORMATS.values()))}"
+def _header_hint(names: list[str]) -> str:
+    """Why a header may be wrong: one name holding another delimiter, or names that look like data."""
+    if len(names) == 1 and "\t" in names[0]:
+        return "; the header holds tabs: the file looks tab-separated, set data.format=tsv"
+    if len(names) == 1 and "," in names[0]:
+        return "; the header holds commas: the file looks comma-separated, set data.format=csv"
+    if any(NUMBER.fullmatch(name.strip()) for name in names):
+        return (
+            "; the first row looks like data, not a header: for a file without a header row set "
+            "data.header=false data.column_names=[...] (one name per column, in order)"
         )
-    return FORMATS[path.suffix.lower()]
+    return ""
+
+
+def check_format(format: str | None) -> None:
+    """``data.format`` is null or a known format."""
+    if format is not None and format not in set(FORMATS.values()):
+        raise ConfigurationError(f"data.format must be one of {sorted(set(FORMATS.values()))}, got {format!r}")
+
+
+def file_format(path: Path, format: str | None, head: str = "") -> str:
+    """``format`` when given, else the one the extension names (``pairs.csv.gz`` is CSV).
+
+    Args:
+        path: the data file.
+        format: ``data.format``; None = from the extension.
+        head: the file's first line, to suggest a format when the extension names none.
+    """
+    check_format(format)
+    if format is not None:
+        return format
+    suffix = strip_compression(path).suffix.lower()
+    if suffix not in FORMATS:
+        raise ConfigurationError(
+            f"{path}: cannot tell the format from the extension {suffix!r}; "
+            f"set data.format to one of {sorted(set(FORMATS.values()))}{_sniff(head)}"
+        )
+    return FORMATS[suffix]
+
+
+def _sniff(head: str) -> str:
+    """A hint from the first line of a file whose extension names no format."""
+    if "\t" in head:
+        return " (the first line holds tabs: data.format=tsv is the likely one)"
+    if head.lstrip().startswith(("{", "[")):
+        return " (the first line looks like JSON: data.format=jsonl is the likely one)"
+    if "," in head:
+        return " (the first line holds commas: data.format=csv is the likely one)"
+    return ""
 
 
 def read_table(
@@ -69,29 +124,42 @@ def read_table(
     format: str | None = None,
     header: bool = True,
     column_names: Sequence[str] | None = None,
+    quoting: str = "auto",
 ) -> RawTable:
     """One data file as a :class:`RawTable`.
 
     Args:
-        path: a CSV, TSV, JSON lines or Parquet file.
+        path: a CSV, TSV, JSON lines or Parquet file, optionally compressed (``.gz``, ``.bz2``, ``.xz``).
         format: ``csv``, ``tsv``, ``jsonl`` or ``parquet``; None takes it from the extension.
         header: False when the file has no header row (CSV / TSV), holds JSON arrays rather than objects
             (JSON lines), or its own column names are to be replaced (Parquet); ``column_names`` then names
             the columns in order.
         column_names: the column names of a header-less file.
+        quoting: CSV / TSV only. ``quoted``: a field may be enclosed in double quotes, inner ones doubled
+            (what pandas and spreadsheets write); ``none``: a quote is text; ``auto``: quoted for CSV,
+            detected for TSV (see :func:`experiments.data.quoting.choose_quoting`). The choice is logged.
     """
     path = Path(path)
-    kind = file_format(path, format)
+    check_format(format)
+    if quoting not in QUOTINGS:
+        raise ConfigurationError(f"data.quoting must be one of {list(QUOTINGS)}, got {quoting!r}")
     if not header and not column_names:
         raise ConfigurationError(f"{path}: data.header is false, so data.column_names must list the column names")
     names = None if header else list(column_names or [])
+    if path.is_dir():
+        raise ConfigurationError(f"{path}: is a folder, not a data file; name a file inside it")
     if not path.is_file():
         raise ConfigurationError(f"{path}: file not found")
+    data = decompress(path)
+    kind = file_format(path, format, head=data[:4096].decode("utf-8", errors="replace").split("\n", 1)[0])
     if kind == "parquet":
-        table = _read_parquet(path, names)
+        table = _read_parquet(path, data, names)
     else:
-        text = _decode(path)
-        table = _read_jsonl(path, text, names) if kind == "jsonl" else _read_delimited(path, text, kind, names)
+        text = _decode(path, data)
+        if kind == "jsonl":
+            table = _read_jsonl(path, text, names)
+        else:
+            table = _read_delimited(path, text, kind, names, choose_quoting(path, text, kind, quoting))
     if len(table) == 0:
         raise ConfigurationError(f"{path}: the file has no data rows")
     return table
@@ -116,8 +184,7 @@ def table_from_dataset(dataset: Dataset, source: str, keep: Sequence[str | None]
     return table
 
 
-def _decode(path: Path) -> str:
-    data = path.read_bytes()
+def _decode(path: Path, data: bytes) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -128,36 +195,61 @@ def _decode(path: Path) -> str:
         ) from error
 
 
-def _read_delimited(path: Path, text: str, kind: str, names: list[str] | None) -> RawTable:
-    """CSV with standard quoting; TSV without quoting (a quote is text, as in WikiQA and GLUE)."""
-    if kind == "csv":
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=",")
-    else:
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter="\t", quoting=csv.QUOTE_NONE)
-    records = iter(reader)
+def _read_delimited(path: Path, text: str, kind: str, names: list[str] | None, quoted: bool) -> RawTable:
+    """CSV or TSV, with or without quoting; a quoted field spanning lines is logged with its row and lines."""
+    delimiter = "," if kind == "csv" else "\t"
+    quoting = csv.QUOTE_MINIMAL if quoted else csv.QUOTE_NONE
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quoting=quoting)
+    records = _records(path, reader)
+    header_read = names is None
     if names is None:
-        names = next((record for record in records if record), [])
+        names = next((record for _, record in records if record), [])
         if not names:
             raise ConfigurationError(f"{path}: the file is empty")
         _check_unique(path, names)
     columns: dict[str, list[Any]] = {name: [] for name in names}
-    row = 0
-    for record in records:
+    lines: list[int] = []
+    spanning: list[str] = []
+    for first_line, record in records:
         if not record:  # a blank line holds no row
             continue
-        row += 1
+        lines.append(first_line)
+        row = len(lines)
         if len(record) != len(names):
+            hint = _header_hint(names) if header_read else ""
+            if not hint and kind == "tsv" and not quoted and '"' in "".join(record):
+                hint = "; if the file encloses fields in quotes (as pandas writes), set data.quoting=quoted"
             raise ConfigurationError(
-                f"{path}: row {row} (line {reader.line_num}) has {len(record)} fields, expected {len(names)} ({names})"
+                f"{path}: row {row} (line {first_line}) has {len(record)} fields, expected {len(names)} ({names}){hint}"
             )
+        if reader.line_num > first_line:
+            spanning.append(f"row {row} (lines {first_line}-{reader.line_num})")
         for name, value in zip(names, record, strict=True):
             columns[name].append(value)
-    return RawTable(source=str(path), columns=columns)
+    if spanning:
+        logger.warning(
+            "%s: %d row(s) hold a quoted field spanning several lines, read as one text each: %s%s; "
+            "if a text opens a quote it never closes, the lines up to the next quote were read into it",
+            path, len(spanning), ", ".join(spanning[:10]), " ..." if len(spanning) > 10 else "",
+        )  # fmt: skip
+    return RawTable(source=str(path), columns=columns, lines=lines, header_read=header_read)
+
+
+def _records(path: Path, reader: Any) -> Any:
+    """(first line, record) pairs of a ``csv.reader``; a parse error names its line."""
+    first_line = 1
+    try:
+        for record in reader:
+            yield first_line, record
+            first_line = reader.line_num + 1
+    except csv.Error as error:
+        raise ConfigurationError(f"{path}: line {reader.line_num} cannot be parsed: {error}") from error
 
 
 def _read_jsonl(path: Path, text: str, names: list[str] | None) -> RawTable:
     """One JSON object per line (or, header-less, one JSON array in ``names`` order); a key a row lacks is None."""
     records: list[dict[str, Any]] = []
+    lines: list[int] = []
     for line_number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
@@ -182,15 +274,18 @@ def _read_jsonl(path: Path, text: str, names: list[str] | None) -> RawTable:
                 )
             record = dict(zip(names, record, strict=True))
         records.append(record)
+        lines.append(line_number)
     keys = names or list(dict.fromkeys(key for record in records for key in record))
-    return RawTable(source=str(path), columns={key: [record.get(key) for record in records] for key in keys})
+    columns = {key: [record.get(key) for record in records] for key in keys}
+    return RawTable(source=str(path), columns=columns, lines=lines)
 
 
-def _read_parquet(path: Path, names: list[str] | None) -> RawTable:
+def _read_parquet(path: Path, data: bytes, names: list[str] | None) -> RawTable:
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     try:
-        table = pq.read_table(path)
+        table = pq.read_table(pa.BufferReader(data))
     except Exception as error:  # pyarrow raises several types for a damaged file
         raise ConfigurationError(f"{path}: cannot be read as Parquet: {error}") from error
     if names is not None:

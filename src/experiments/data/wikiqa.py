@@ -39,6 +39,7 @@ def load_wikiqa(
         label="Label",
         group="QuestionID",
         label_order=["0", "1"],
+        quoting="none",
         max_train_rows=max_train_rows,
         seed=seed,
         name="wikiqa",

@@ -9,6 +9,7 @@ import numpy as np
 import torch
 from sentence_transformers.cross_encoder import CrossEncoder
 
+from experiments.data.labels import spelling_variants
 from experiments.errors import ConfigurationError
 
 
@@ -35,10 +36,21 @@ class Head(ABC):
         self.check_classes(num_classes)
         return self._num_labels(num_classes)
 
-    def check_classes(self, num_classes: int) -> None:
+    def check_classes(self, num_classes: int, label_names: Sequence[str] | None = None) -> None:
+        """The head fits ``num_classes``; with ``label_names``, labels that look like spellings of one label
+        are named instead of advising another head."""
         if self.binary and num_classes != 2:
+            names = f" {list(label_names)}" if label_names is not None else ""
+            variants = spelling_variants(label_names) if label_names is not None else []
+            if variants:
+                pairs = "; ".join(f"{first!r} / {second!r}" for first, second in variants)
+                raise ConfigurationError(
+                    f"head={self.name} needs exactly 2 classes, but the data has {num_classes}{names}, of which "
+                    f"{pairs} look like spellings of one label: fix the labels in the file"
+                )
             raise ConfigurationError(
-                f"head={self.name} needs exactly 2 classes, but the data has {num_classes}; use head=multiclass"
+                f"head={self.name} needs exactly 2 classes, but the data has {num_classes}{names}; "
+                "if they are all real classes use head=multiclass"
             )
         if not self.binary and num_classes < 3:
             raise ConfigurationError(

@@ -40,6 +40,26 @@ def distillation_loss(
     return alpha * temperature**2 * soft + (1 - alpha) * hard
 
 
+def load_teacher(teacher: str, device: str) -> CrossEncoder:
+    """The teacher CrossEncoder saved in the folder ``teacher``; a path that holds no model is named."""
+    path = Path(teacher) if teacher else None
+    if path is None or not path.exists():
+        raise ConfigurationError(f"loss.teacher: the teacher model folder {teacher!r} does not exist")
+    if not path.is_dir() or not (path / "config.json").is_file():
+        what = "a file, not a folder" if not path.is_dir() else "no config.json in it"
+        raise ConfigurationError(
+            f"loss.teacher: {teacher!r} is not a saved model folder ({what}); name the model/ folder "
+            "of a finished run (its model_dir tag)"
+        )
+    try:
+        return CrossEncoder(teacher, device=device)
+    except (OSError, ValueError, KeyError) as error:
+        first_line = next(iter(str(error).splitlines()), "")
+        raise ConfigurationError(
+            f"loss.teacher: {teacher!r} cannot be loaded as a CrossEncoder: {type(error).__name__}: {first_line}"
+        ) from error
+
+
 class DistillationLoss(PairLoss):
     """Learns from a teacher CrossEncoder's logits (soft labels) and the gold labels.
 
@@ -70,10 +90,8 @@ class DistillationLoss(PairLoss):
             raise ConfigurationError(f"loss.alpha must be in [0, 1], got {alpha!r}")
         if not temperature > 0:
             raise ConfigurationError(f"loss.temperature must be positive, got {temperature!r}")
-        if not teacher or not Path(teacher).is_dir():
-            raise ConfigurationError(f"loss.teacher: the teacher model folder {teacher!r} does not exist")
         self.teacher_path = str(teacher)
-        self.teacher = CrossEncoder(self.teacher_path, device=str(model.device))
+        self.teacher = load_teacher(self.teacher_path, str(model.device))
         if self.teacher.num_labels != model.num_labels:
             raise ConfigurationError(
                 f"loss.teacher has num_labels={self.teacher.num_labels} but the student's head has "
