@@ -18,6 +18,7 @@ from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING, DictConfig, OmegaConf
 
 from experiments.errors import ConfigurationError
+from experiments.evaluation.metrics import LOWER_IS_BETTER
 from experiments.evaluation.thresholds import THRESHOLD_METRICS
 
 
@@ -104,6 +105,7 @@ class RunConfig:
     augmentation: Any = MISSING
     trainer: Any = MISSING
     evaluation: Any = MISSING
+    calibration: Any = MISSING
     tracking: Any = MISSING
 
 
@@ -146,6 +148,11 @@ CONSTRAINTS: tuple[Constraint, ...] = (
     Constraint("trainer.dataloader_num_workers", lambda v: v >= 0, "be non-negative"),
     Constraint("trainer.bf16", lambda v: not v or _cuda_available(), "be false when no CUDA device is available"),
     Constraint("evaluation.select_metric", lambda v: v.startswith("dev_"), "name a dev metric such as dev_f1"),
+    Constraint(
+        "evaluation.select_metric",
+        lambda v: v.removeprefix("dev_") not in LOWER_IS_BETTER,
+        f"name a higher-is-better metric; {sorted(LOWER_IS_BETTER)} are lower-is-better and cannot select the epoch",
+    ),
     Constraint("evaluation.threshold_metric", lambda v: v in THRESHOLD_METRICS, f"be one of {list(THRESHOLD_METRICS)}"),
     Constraint("evaluation.beta", lambda v: v > 0, "be positive"),
     Constraint("evaluation.batch_size", lambda v: v >= 1, "be a positive integer"),
