@@ -33,6 +33,7 @@ from mlflow.tracking import MlflowClient
 from scipy import stats
 
 from experiments.errors import ConfigurationError
+from experiments.metric_direction import lower_is_better
 
 logger = logging.getLogger(__name__)
 
@@ -312,7 +313,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--metric", default="test_f1", help="metric of the table (a run's final value)")
     parser.add_argument("--curve-metric", default="dev_f1", help="per-epoch metric to plot; '' for none")
     parser.add_argument("--group-by", action="append", help="grouping key (repeatable); default: what varied")
-    parser.add_argument("--lower-is-better", action="store_true", help="for losses and errors")
+    parser.add_argument(
+        "--lower-is-better", action="store_true", help="for losses and errors (implied for ECE and Brier metrics)"
+    )
     parser.add_argument("--test", choices=TESTS, default="ttest", help="paired test of best vs each group")
     parser.add_argument("--out", type=Path, default=Path("comparison"), help="output folder")
     return parser.parse_args(argv)
@@ -332,7 +335,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             curve_metric=args.curve_metric or None,
             sweep_id=args.sweep_id,
             group_by=args.group_by,
-            higher_is_better=not args.lower_is_better,
+            higher_is_better=not (args.lower_is_better or lower_is_better(args.metric)),
             test=args.test,
         )
     except ConfigurationError as error:

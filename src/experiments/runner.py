@@ -18,7 +18,7 @@ from hydra.types import RunMode
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
-from experiments.calibration import Calibrator, fit_calibration, uncalibrated_metrics
+from experiments.calibration import Calibrator, effective_class_counts, fit_calibration, uncalibrated_metrics
 from experiments.config import check_config
 from experiments.cross_validation import cross_validate
 from experiments.data.splits import LABEL, TEXT_A, TEXT_B, PairSplits, class_counts, fingerprint, metric_safe
@@ -292,7 +292,8 @@ def _run(
         best = epoch_logger.history[-1]
     best_epoch = int(best["epoch"])
     # Fitted on dev at the best epoch; best's dev metrics and thresholds become those of the calibrated scores.
-    calibration = fit_calibration(calibrator, model, dev_evaluator, best, counts, data_counts)
+    trained_counts = effective_class_counts(counts, getattr(loss, "get_config_dict", dict)())
+    calibration = fit_calibration(calibrator, model, dev_evaluator, best, trained_counts, data_counts)
     best = calibration.best
     summary = {f"best_{key}": value for key, value in best.items() if key.startswith(f"{DEV}_")}
     summary["best_epoch"] = float(best_epoch)

@@ -16,6 +16,7 @@ from experiments.calibration import (
     PlattScaling,
     PriorCorrection,
     TemperatureScaling,
+    effective_class_counts,
 )
 from experiments.errors import ConfigurationError
 from experiments.evaluation.metrics import brier_score, expected_calibration_error, ranking_metrics
@@ -151,3 +152,24 @@ def test_brier_binary_is_sklearn_and_multiclass_sums_over_classes():
     probabilities = np.array([[0.7, 0.2, 0.1], [0.1, 0.1, 0.8]])
     expected = ((0.3**2 + 0.2**2 + 0.1**2) + (0.1**2 + 0.9**2 + 0.8**2)) / 2
     assert brier_score(probabilities, np.array([0, 1])) == pytest.approx(expected)
+
+
+def test_a_class_weighted_loss_trains_at_the_weighted_priors():
+    from experiments.losses import inverse_frequency_loss
+    from experiments.models import tiny_cross_encoder
+
+    config = inverse_frequency_loss(tiny_cross_encoder(num_labels=1), [950, 50]).get_config_dict()
+    trained = effective_class_counts([950, 50], config)
+    assert trained[0] == pytest.approx(trained[1])  # total / count per class: a balanced world
+    logits = np.array([-1.0, 0.0, 2.0])
+    corrected = PriorCorrection().fit(logits, [0, 1, 1], trained_counts=trained, data_counts=[950, 50])
+    np.testing.assert_allclose(corrected.transform(logits), expit(logits + np.log(0.05 / 0.95)), rtol=1e-12)
+
+
+def test_logit_adjusted_and_unweighted_losses_give_their_priors():
+    counts = [900, 100]
+    balanced = effective_class_counts(counts, {"priors": [0.9, 0.1], "tau": 1.0})
+    assert balanced[0] == pytest.approx(balanced[1])
+    half = effective_class_counts(counts, {"priors": [0.9, 0.1], "tau": 0.5})
+    assert half[1] / half[0] == pytest.approx(np.sqrt(0.1 / 0.9))
+    assert effective_class_counts(counts, {"pos_weight": None}) == [900.0, 100.0]

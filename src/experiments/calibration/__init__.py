@@ -7,7 +7,7 @@ from experiments.calibration.fitting import Calibration, fit_calibration, uncali
 from experiments.calibration.isotonic import IsotonicCalibration
 from experiments.calibration.none import NoCalibration
 from experiments.calibration.platt import PlattScaling
-from experiments.calibration.prior import PriorCorrection
+from experiments.calibration.prior import PriorCorrection, effective_class_counts
 from experiments.calibration.temperature import TemperatureScaling
 
 __all__ = [
@@ -18,6 +18,7 @@ __all__ = [
     "PlattScaling",
     "PriorCorrection",
     "TemperatureScaling",
+    "effective_class_counts",
     "fit_calibration",
     "uncalibrated_metrics",
 ]

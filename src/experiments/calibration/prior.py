@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -15,6 +15,23 @@ def priors(counts: Sequence[float], name: str) -> np.ndarray:
     if counts.ndim != 1 or len(counts) < 2 or (counts <= 0).any():
         raise ValueError(f"{name} must be a positive count per class, got {counts.tolist()}")
     return counts / counts.sum()
+
+
+def effective_class_counts(class_counts: Sequence[float], loss_config: Mapping[str, Any]) -> list[float]:
+    """The class mass a loss trained on: the rows per class, re-weighted as the loss weighs them.
+
+    A class-weighted cross-entropy (``class_weights`` w_k in the loss config: ``inverse_frequency``,
+    ``normalized``, ``effective_number``) is minimised by the posterior of a world with priors proportional
+    to count_k * w_k. A logit-adjusted loss (``priors`` pi_k and ``tau``) leaves raw logits whose priors are
+    proportional to pi_k ** (1 - tau). Any other loss: the counts as they are.
+    """
+    counts = np.asarray(class_counts, dtype=np.float64)
+    if loss_config.get("class_weights") is not None:
+        return (counts * np.asarray(loss_config["class_weights"], dtype=np.float64)).tolist()
+    if loss_config.get("priors") is not None and loss_config.get("tau") is not None:
+        priors = np.asarray(loss_config["priors"], dtype=np.float64)
+        return (counts.sum() * priors ** (1.0 - float(loss_config["tau"]))).tolist()
+    return counts.tolist()
 
 
 def prior_shift(trained_priors: np.ndarray, data_priors: np.ndarray) -> np.ndarray:
@@ -38,7 +55,8 @@ class PriorCorrection(Calibrator):
     will see) has priors pi_data_k, so p(k | x) is proportional to p_train(k | x) * pi_data_k / pi_train_k:
     a shift of every class logit by log(pi_data_k / pi_train_k). Nothing is fitted on dev: the priors are
     the class counts the model trained on (after sampling, one epoch) and those of the training data
-    (before sampling). Monotone: the ranking of binary scores is unchanged.
+    (before sampling); for class-weighted and logit-adjusted losses the counts are re-weighted as the loss
+    weighs them (:func:`effective_class_counts`). Monotone: the ranking of binary scores is unchanged.
 
     References:
         Saerens, Latinne & Decaestecker (2002), "Adjusting the Outputs of a Classifier to New a Priori

@@ -18,8 +18,8 @@ from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING, DictConfig, OmegaConf
 
 from experiments.errors import ConfigurationError
-from experiments.evaluation.metrics import LOWER_IS_BETTER
 from experiments.evaluation.thresholds import THRESHOLD_METRICS
+from experiments.metric_direction import LOWER_IS_BETTER, lower_is_better
 
 
 @dataclass
@@ -150,7 +150,7 @@ CONSTRAINTS: tuple[Constraint, ...] = (
     Constraint("evaluation.select_metric", lambda v: v.startswith("dev_"), "name a dev metric such as dev_f1"),
     Constraint(
         "evaluation.select_metric",
-        lambda v: v.removeprefix("dev_") not in LOWER_IS_BETTER,
+        lambda v: not lower_is_better(v),
         f"name a higher-is-better metric; {sorted(LOWER_IS_BETTER)} are lower-is-better and cannot select the epoch",
     ),
     Constraint("evaluation.threshold_metric", lambda v: v in THRESHOLD_METRICS, f"be one of {list(THRESHOLD_METRICS)}"),

@@ -23,8 +23,6 @@ from sklearn.metrics import (
 
 from experiments.evaluation.thresholds import THRESHOLD_METRICS, best_thresholds
 
-# Metrics where lower is better; model selection maximises, so these cannot select the best epoch.
-LOWER_IS_BETTER = frozenset({"ece", "brier"})
 # Equal-width probability bins of the expected calibration error.
 ECE_BINS = 15
 
@@ -75,7 +73,7 @@ def brier_score(probabilities: np.ndarray, labels: np.ndarray) -> float:
 
 
 def calibration_metrics(probabilities: np.ndarray, labels: np.ndarray) -> dict[str, float]:
-    """``ece`` and ``brier`` (both lower is better, see :data:`LOWER_IS_BETTER`)."""
+    """``ece`` and ``brier`` (both lower is better: :mod:`experiments.metric_direction`)."""
     return {
         "ece": expected_calibration_error(probabilities, labels),
         "brier": brier_score(probabilities, labels),
