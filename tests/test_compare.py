@@ -7,9 +7,19 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from mlflow.tracking import MlflowClient
 
-from experiments.compare import compare_groups, override_pairs, paired_pvalue, swept_keys, to_latex, to_markdown
+from experiments.compare import (
+    compare_groups,
+    main,
+    override_pairs,
+    paired_pvalue,
+    swept_keys,
+    to_latex,
+    to_markdown,
+)
 from experiments.errors import ConfigurationError
+from experiments.metric_direction import lower_is_better
 
 
 def runs() -> pd.DataFrame:
@@ -86,3 +96,30 @@ def test_latex_escapes_and_bolds_the_best_row():
 def test_an_unknown_metric_is_named():
     with pytest.raises(ConfigurationError, match="metric 'test_nope' is in none of the runs"):
         compare_groups(runs(), "test_nope", ["head"])
+
+
+@pytest.mark.parametrize(
+    ("metric", "lower"),
+    [("test_ece", True), ("dev_brier", True), ("best_dev_ece_uncalibrated", True), ("test_f1", False),
+     ("test_precision", False)],
+)  # fmt: skip
+def test_ece_and_brier_are_lower_is_better(metric: str, lower: bool):
+    assert lower_is_better(metric) is lower
+
+
+def test_experiments_compare_ranks_ece_lowest_first_without_a_flag(tmp_path, capsys):
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    client = MlflowClient(uri)
+    experiment = client.create_experiment("calibration", artifact_location=str(tmp_path / "artifacts"))
+    for seed in ("1", "2"):
+        for calibration, ece in (("none", 0.40), ("prior", 0.03)):
+            run = client.create_run(experiment, tags={"calibration": calibration, "seed": seed})
+            client.log_param(run.info.run_id, "calibration._target_", calibration)
+            client.log_metric(run.info.run_id, "test_ece", ece + 0.01 * int(seed))
+            client.set_terminated(run.info.run_id)
+    code = main(["--tracking-uri", uri, "--experiment", "calibration", "--metric", "test_ece", "--curve-metric",
+                 "", "--group-by", "calibration", "--out", str(tmp_path / "out")])  # fmt: skip
+    assert code == 0
+    table = pd.read_csv(tmp_path / "out" / "comparison.csv")
+    assert table["calibration"].tolist() == ["prior", "none"]
+    assert "**" in capsys.readouterr().out
