@@ -24,6 +24,7 @@ from experiments.compare import (
     swept_keys,
 )
 from experiments.errors import ConfigurationError
+from experiments.metric_direction import lower_is_better
 from experiments.paper_table import readable_metric, readable_value, to_latex, to_markdown
 
 # differences a - b by seed: 0.1, 0.1, 0.0 -> t = 2 with 2 degrees of freedom; P(|T| > 2) = 1 - 2 / sqrt(6)
@@ -360,3 +361,30 @@ def test_an_unknown_baseline_is_one_line_and_status_2(store, tmp_path: Path, cap
     uri, _ = store
     assert main(["--tracking-uri", uri, "--experiment", "grid", "--baseline", "ghm", "--out", str(tmp_path)]) == 2
     assert "--baseline 'ghm' matches no group" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("metric", "lower"),
+    [("test_ece", True), ("dev_brier", True), ("best_dev_ece_uncalibrated", True), ("test_f1", False),
+     ("test_precision", False)],
+)  # fmt: skip
+def test_ece_and_brier_are_lower_is_better(metric: str, lower: bool):
+    assert lower_is_better(metric) is lower
+
+
+def test_experiments_compare_ranks_ece_lowest_first_without_a_flag(tmp_path, capsys):
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    client = MlflowClient(uri)
+    experiment = client.create_experiment("calibration", artifact_location=str(tmp_path / "artifacts"))
+    for seed in ("1", "2"):
+        for calibration, ece in (("none", 0.40), ("prior", 0.03)):
+            run = client.create_run(experiment, tags={"calibration": calibration, "seed": seed})
+            client.log_param(run.info.run_id, "calibration._target_", calibration)
+            client.log_metric(run.info.run_id, "test_ece", ece + 0.01 * int(seed))
+            client.set_terminated(run.info.run_id)
+    code = main(["--tracking-uri", uri, "--experiment", "calibration", "--metric", "test_ece", "--curve-metric",
+                 "", "--group-by", "calibration", "--out", str(tmp_path / "out")])  # fmt: skip
+    assert code == 0
+    table = pd.read_csv(tmp_path / "out" / "comparison.csv")
+    assert table["calibration"].tolist() == ["prior", "none"]
+    assert "lower is better" in capsys.readouterr().out

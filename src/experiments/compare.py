@@ -37,6 +37,7 @@ from mlflow.tracking import MlflowClient
 from scipy import stats
 
 from experiments.errors import ConfigurationError
+from experiments.metric_direction import lower_is_better
 from experiments.paper_table import readable_metric, to_latex, to_markdown
 from experiments.tracking.sweep_run import SWEEP_PARENT_TAG
 
@@ -442,7 +443,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--baseline", help="group the others are tested against: a value (plain) or key=value; default: the best"
     )
-    parser.add_argument("--lower-is-better", action="store_true", help="for losses and errors")
+    parser.add_argument(
+        "--lower-is-better", action="store_true", help="for losses and errors (implied for ECE and Brier)"
+    )
     parser.add_argument("--test", choices=TESTS, default="ttest", help="paired test of each group vs the baseline")
     parser.add_argument("--alpha", type=float, default=0.05, help="significance level of the markers (default 0.05)")
     parser.add_argument(
@@ -467,7 +470,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             sweep_id=args.sweep_id,
             group_by=args.group_by,
             baseline=args.baseline,
-            higher_is_better=not args.lower_is_better,
+            higher_is_better=not (args.lower_is_better or all(map(lower_is_better, args.metric))),
             test=args.test,
             alpha=args.alpha,
             include_reproductions=args.include_reproductions,

@@ -1,4 +1,4 @@
-"""A trained classifier on disk: the CrossEncoder plus its decision rule (threshold, labels, head)."""
+"""A trained classifier on disk: the CrossEncoder plus its decision rule (calibration, threshold, labels, head)."""
 
 from __future__ import annotations
 
@@ -10,10 +10,12 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from sentence_transformers.cross_encoder import CrossEncoder
 
+from experiments.calibration import Calibrator, NoCalibration
 from experiments.heads.base import Head
 from experiments.precision import FP32, autocast
 
@@ -22,7 +24,12 @@ DECISION_FILE = "decision.json"
 
 @dataclass(frozen=True)
 class DecisionRule:
-    """How scores become labels: the threshold chosen on dev at the best epoch (binary heads)."""
+    """How scores become labels: the threshold chosen on dev at the best epoch (binary heads).
+
+    ``calibration`` is the fitted calibrator (:meth:`Calibrator.to_dict
+    <experiments.calibration.base.Calibrator.to_dict>`: name, class and fitted values); the threshold
+    was chosen on the calibrated dev scores. None (models saved before calibration existed) = none.
+    """
 
     head: str
     label_names: list[str]
@@ -32,6 +39,7 @@ class DecisionRule:
     select_metric: str
     # The precision the run scored in (``bf16`` or ``fp32``); the loaded classifier scores in it too.
     precision: str = FP32
+    calibration: dict[str, Any] | None = None
 
 
 def _head_path(head: Head) -> str:
@@ -62,7 +70,7 @@ def save_classifier(model: CrossEncoder, head: Head, rule: DecisionRule, folder:
 
 
 class PairClassifier:
-    """A saved classifier, loaded back: scores and labels for new pairs.
+    """A saved classifier, loaded back: calibrated probabilities and labels for new pairs.
 
     Example::
 
@@ -74,6 +82,7 @@ class PairClassifier:
         self.model = model
         self.head = head
         self.rule = rule
+        self.calibrator: Calibrator = Calibrator.from_dict(rule.calibration) if rule.calibration else NoCalibration()
 
     @classmethod
     def load(cls, folder: str | Path, device: str | None = None) -> PairClassifier:
@@ -86,13 +95,20 @@ class PairClassifier:
         head = getattr(importlib.import_module(module), name)()
         return cls(CrossEncoder(str(folder), device=device), head, DecisionRule(**payload))
 
-    def scores(self, pairs: Sequence[tuple[str, str]], batch_size: int = 64) -> np.ndarray:
-        """The head's scores, in the precision the run scored dev and test in (``rule.precision``)."""
+    def predict_proba(self, pairs: Sequence[tuple[str, str]], batch_size: int = 64) -> np.ndarray:
+        """Calibrated probabilities: of the positive class, shape (n,), for binary heads; (n, C) otherwise.
+
+        Scored in the precision the run scored dev and test in (``rule.precision``)."""
         with autocast(self.rule.precision, self.model.device.type):
-            return self.head.scores(self.model, pairs, batch_size)
+            logits = self.head.class_logits(self.model, pairs, batch_size)
+        return self.calibrator.transform(logits)
+
+    def scores(self, pairs: Sequence[tuple[str, str]], batch_size: int = 64) -> np.ndarray:
+        """The same as :meth:`predict_proba`: the scores the threshold applies to."""
+        return self.predict_proba(pairs, batch_size)
 
     def predict(self, pairs: Sequence[tuple[str, str]], batch_size: int = 64) -> list[str]:
-        """Label names: the dev-tuned threshold for binary heads, argmax otherwise."""
-        scores = self.scores(pairs, batch_size)
+        """Label names: the dev-tuned threshold (on calibrated scores) for binary heads, argmax otherwise."""
+        scores = self.predict_proba(pairs, batch_size)
         ids = (scores > self.rule.threshold).astype(int) if self.head.binary else np.argmax(scores, axis=1)
         return [self.rule.label_names[i] for i in ids]

@@ -18,6 +18,7 @@ from hydra.types import RunMode
 from hydra.utils import get_object, instantiate
 from omegaconf import DictConfig, OmegaConf
 
+from experiments.calibration import Calibrator, effective_class_counts, fit_calibration, uncalibrated_metrics
 from experiments.config import check_config
 from experiments.console import run_summary
 from experiments.cross_validation import cross_validate
@@ -32,7 +33,7 @@ from experiments.evaluation import (
     multiclass_metrics,
     ranking_metrics,
 )
-from experiments.evaluation.report import FOLDER, evaluation_figures, threshold_table
+from experiments.evaluation.report import FOLDER, evaluation_figures, reliability_figures, threshold_table
 from experiments.heads.base import Head
 from experiments.negatives import NegativesMode
 from experiments.precision import autocast, resolve_precision
@@ -236,6 +237,7 @@ def _run(
 ) -> dict[str, float]:
     plan = plan or plan_run(cfg, data)
     negatives, data, head = plan.negatives, plan.data, plan.head
+    data_counts = class_counts(data.train[LABEL], data.num_classes)  # the world's priors, for calibration=prior
     augmentation = build(cfg.augmentation, random_state=cfg.seed)
     data = augmentation.apply(data)
     tracker.log_metrics(augmentation.summary())
@@ -248,6 +250,9 @@ def _run(
         {"label_names": data.label_names, "label_ids": {name: i for i, name in enumerate(data.label_names)}},
         "data/labels.json",
     )
+    calibrator: Calibrator = build(cfg.calibration)
+    calibrator.check_head(head)
+
     sampler: EpochSampler = negatives.epoch_sampler(build(cfg.sampling, random_state=cfg.seed), data.train)
     sampler.fit(data.train[LABEL], data.num_classes)
     counts = sampler.epoch_class_counts(0)
@@ -299,22 +304,30 @@ def _run(
         logger.warning("trainer.save_checkpoints=false: testing the last epoch, not the best (%d)", best["epoch"])
         best = epoch_logger.history[-1]
     best_epoch = int(best["epoch"])
+    # Fitted on dev at the best epoch; best's dev metrics and thresholds become those of the calibrated scores.
+    trained_counts = effective_class_counts(counts, getattr(loss, "get_config_dict", dict)())
+    calibration = fit_calibration(calibrator, model, dev_evaluator, best, trained_counts, data_counts)
+    best = calibration.best
     summary = {f"best_{key}": value for key, value in best.items() if key.startswith(f"{DEV}_")}
     summary["best_epoch"] = float(best_epoch)
+    summary.update(uncalibrated_metrics(f"best_{DEV}", calibration.dev_scores_uncalibrated, dev_evaluator.labels))
 
     test_evaluator = build_evaluator(data, TEST, head, cfg)
     logger.info("scoring %s (%s pairs) at epoch %d ...", TEST, f"{len(test_evaluator.pairs):,}", best_epoch)
     with autocast(precision, model.device.type):
-        test_scores = head.scores(model, test_evaluator.pairs, cfg.evaluation.batch_size)
+        test_logits = head.class_logits(model, test_evaluator.pairs, cfg.evaluation.batch_size)
+    test_scores = calibrator.transform(test_logits)
     test = test_metrics(test_evaluator, test_scores, best, cfg.evaluation.beta, cfg.evaluation.threshold_metric)
     summary.update({f"{TEST}_{key}": value for key, value in test.items()})
+    summary.update(uncalibrated_metrics(TEST, head.probabilities(test_logits), test_evaluator.labels))
     tracker.log_metrics(summary)
     tracker.log_dict(summary, f"{FOLDER}/summary.json")
+    tracker.log_dict(calibrator.to_dict(), f"{FOLDER}/calibration.json")
     tracker.log_text(threshold_table(epoch_logger.history).to_csv(index=False), f"{FOLDER}/thresholds_per_epoch.csv")
     if is_main_process():  # only rank 0 evaluates (and keeps the dev scores) under torchrun
         figures = evaluation_figures(
             head.binary,
-            dev_evaluator.scores_by_epoch[best_epoch],
+            calibration.dev_scores,
             dev_evaluator.labels,
             test_scores,
             test_evaluator.labels,
@@ -323,6 +336,15 @@ def _run(
             epoch_logger.history,
             cfg.evaluation.threshold_metric,
             cfg.evaluation.beta,
+        )
+        figures |= reliability_figures(
+            calibrator.name,
+            dev_evaluator.labels,
+            calibration.dev_scores_uncalibrated,
+            calibration.dev_scores,
+            test_evaluator.labels,
+            head.probabilities(test_logits),
+            test_scores,
         )
         for artifact_file, figure in figures.items():
             tracker.log_figure(figure, artifact_file)
@@ -336,6 +358,7 @@ def _run(
         best_epoch=best_epoch,
         select_metric=cfg.evaluation.select_metric,
         precision=precision,
+        calibration=calibrator.to_dict(),
     )
     model_dir = None
     if is_main_process():  # one writer per run under torchrun

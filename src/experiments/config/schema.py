@@ -19,6 +19,7 @@ from omegaconf import MISSING, DictConfig, OmegaConf
 
 from experiments.errors import ConfigurationError
 from experiments.evaluation.thresholds import THRESHOLD_METRICS
+from experiments.metric_direction import LOWER_IS_BETTER, lower_is_better
 from experiments.precision import PRECISIONS
 
 
@@ -107,6 +108,7 @@ class RunConfig:
     augmentation: Any = MISSING
     trainer: Any = MISSING
     evaluation: Any = MISSING
+    calibration: Any = MISSING
     tracking: Any = MISSING
 
 
@@ -148,6 +150,11 @@ CONSTRAINTS: tuple[Constraint, ...] = (
     Constraint("trainer.dataloader_num_workers", lambda v: v >= 0, "be non-negative"),
     Constraint("trainer.precision", lambda v: v in PRECISIONS, f"be one of {list(PRECISIONS)}"),
     Constraint("evaluation.select_metric", lambda v: v.startswith("dev_"), "name a dev metric such as dev_f1"),
+    Constraint(
+        "evaluation.select_metric",
+        lambda v: not lower_is_better(v),
+        f"name a higher-is-better metric; {sorted(LOWER_IS_BETTER)} are lower-is-better and cannot select the epoch",
+    ),
     Constraint("evaluation.threshold_metric", lambda v: v in THRESHOLD_METRICS, f"be one of {list(THRESHOLD_METRICS)}"),
     Constraint("evaluation.beta", lambda v: v > 0, "be positive"),
     Constraint("evaluation.batch_size", lambda v: v >= 1, "be a positive integer"),

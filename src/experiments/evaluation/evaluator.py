@@ -21,10 +21,13 @@ class PairClassificationEvaluator(BaseEvaluator):
     Binary heads get the best accuracy / F1 / F-beta / MCC and their thresholds (see
     :mod:`experiments.evaluation.thresholds`), precision and recall, average precision, ROC AUC and
     balanced accuracy; multiclass heads get accuracy, macro / weighted F1, balanced accuracy, MCC and
-    per-class scores. With ``groups`` (one query id per pair) it adds MAP, MRR and nDCG@10.
-    The scores of every call are kept in :attr:`scores_by_epoch` (keyed by the rounded epoch the
-    trainer passes; -1 outside training), so the best epoch's dev scores are at hand for plots
-    without scoring dev again; :attr:`last_scores` holds the latest.
+    per-class scores; every head gets the expected calibration error ``ece`` and the Brier score
+    ``brier`` (lower is better). With ``groups`` (one query id per pair) it adds MAP, MRR and nDCG@10.
+    The scores of every call are kept in :attr:`scores_by_epoch` and their logits
+    (:meth:`Head.class_logits <experiments.heads.base.Head.class_logits>`) in :attr:`logits_by_epoch`
+    (keyed by the rounded epoch the trainer passes; -1 outside training), so the best epoch's dev
+    scores are at hand for plots and calibration without scoring dev again; :attr:`last_scores`
+    holds the latest.
 
     Args:
         pairs: (text_a, text_b) pairs.
@@ -66,6 +69,7 @@ class PairClassificationEvaluator(BaseEvaluator):
         self.batch_size = batch_size
         self.groups = list(groups) if groups is not None else None
         self.scores_by_epoch: dict[int, np.ndarray] = {}
+        self.logits_by_epoch: dict[int, np.ndarray] = {}
 
     @property
     def last_scores(self) -> np.ndarray | None:
@@ -76,10 +80,12 @@ class PairClassificationEvaluator(BaseEvaluator):
         self, model: CrossEncoder, output_path: str | None = None, epoch: float = -1, steps: int = -1
     ) -> dict[str, float]:
         logger.info("scoring %s (%s pairs) ...", self.name, f"{len(self.pairs):,}")
-        scores = self.head.scores(model, self.pairs, self.batch_size)
+        logits = self.head.class_logits(model, self.pairs, self.batch_size)
+        scores = self.head.probabilities(logits)
         key = round(epoch)
         self.scores_by_epoch.pop(key, None)  # re-insert so the latest call stays last
         self.scores_by_epoch[key] = scores
+        self.logits_by_epoch[key] = logits
         metrics = self.compute_metrics(scores)
         logger.info("%s after epoch %s: %s", self.name, epoch, {k: round(v, 4) for k, v in metrics.items()})
         return self.prefix_name_to_metrics(metrics, self.name)

@@ -10,6 +10,7 @@ from sklearn.metrics import (
     accuracy_score,
     average_precision_score,
     balanced_accuracy_score,
+    brier_score_loss,
     confusion_matrix,
     f1_score,
     fbeta_score,
@@ -24,6 +25,63 @@ from experiments.evaluation.thresholds import THRESHOLD_METRICS, best_thresholds
 
 # Metrics that count things (how many groups were ranked), not how good the scores are: never a selection metric.
 COUNT_METRICS = frozenset({"ranked_groups"})
+
+
+# Equal-width probability bins of the expected calibration error.
+ECE_BINS = 15
+
+
+def reliability_points(
+    probabilities: np.ndarray, labels: np.ndarray, bins: int = ECE_BINS
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per non-empty equal-width bin of confidence: mean confidence, observed frequency, share of rows.
+
+    Binary scores (shape (n,)) are the positive-class probability against the label; multiclass
+    probabilities (shape (n, C)) are top-label: the highest probability against "the argmax is right".
+    """
+    probabilities = np.asarray(probabilities, dtype=np.float64)
+    labels = np.asarray(labels).astype(int)
+    if probabilities.ndim == 1:
+        confidence, outcome = probabilities, labels.astype(np.float64)
+    else:
+        confidence = probabilities.max(axis=1)
+        outcome = (probabilities.argmax(axis=1) == labels).astype(np.float64)
+    # Bins (0, 1/B], ..., ((B-1)/B, 1]; a probability of exactly 0 goes to the first bin.
+    index = np.clip(np.ceil(confidence * bins).astype(int) - 1, 0, bins - 1)
+    counts = np.bincount(index, minlength=bins)
+    used = counts > 0
+    mean_confidence = np.bincount(index, weights=confidence, minlength=bins)[used] / counts[used]
+    frequency = np.bincount(index, weights=outcome, minlength=bins)[used] / counts[used]
+    return mean_confidence, frequency, counts[used] / len(confidence)
+
+
+def expected_calibration_error(probabilities: np.ndarray, labels: np.ndarray, bins: int = ECE_BINS) -> float:
+    """ECE: the share-weighted mean gap between confidence and observed frequency over equal-width bins.
+
+    Written by hand: scikit-learn has ``calibration_curve`` but no ECE. Binary: the positive-class
+    probability; multiclass: top-label (Guo et al. 2017, "On Calibration of Modern Neural Networks").
+    """
+    confidence, frequency, share = reliability_points(probabilities, labels, bins)
+    return float(np.sum(share * np.abs(confidence - frequency)))
+
+
+def brier_score(probabilities: np.ndarray, labels: np.ndarray) -> float:
+    """Binary: scikit-learn's ``brier_score_loss``, mean (p - y)^2. Multiclass: mean over rows of the sum
+    over classes of (p_k - [y = k])^2 (in [0, 2]; the binary score is half of that sum for two classes)."""
+    probabilities = np.asarray(probabilities, dtype=np.float64)
+    labels = np.asarray(labels).astype(int)
+    if probabilities.ndim == 1:
+        return float(brier_score_loss(labels, probabilities, pos_label=1))
+    one_hot = np.eye(probabilities.shape[1])[labels]
+    return float(np.mean(np.sum((probabilities - one_hot) ** 2, axis=1)))
+
+
+def calibration_metrics(probabilities: np.ndarray, labels: np.ndarray) -> dict[str, float]:
+    """``ece`` and ``brier`` (both lower is better: :mod:`experiments.metric_direction`)."""
+    return {
+        "ece": expected_calibration_error(probabilities, labels),
+        "brier": brier_score(probabilities, labels),
+    }
 
 
 def tuned_binary_metrics(
@@ -45,6 +103,7 @@ def tuned_binary_metrics(
         recall=decision.recall,
         balanced_accuracy=float(balanced_accuracy_score(labels, predictions)),
         **threshold_free_metrics(scores, labels),
+        **calibration_metrics(scores, labels),
     )
     return metrics
 
@@ -87,6 +146,7 @@ def binary_metrics_at(
         recall=float(recall_score(labels, decision, zero_division=0)),
         balanced_accuracy=float(balanced_accuracy_score(labels, decision)),
         **threshold_free_metrics(scores, labels),
+        **calibration_metrics(scores, labels),
     )
     metrics.update({f"{metric}_threshold": float(thresholds[metric]) for metric in THRESHOLD_METRICS})
     return metrics
@@ -103,6 +163,7 @@ def multiclass_metrics(probabilities: np.ndarray, labels: np.ndarray, label_name
         "f1_weighted": float(f1_score(labels, predictions, labels=class_ids, average="weighted", zero_division=0)),
         "balanced_accuracy": float(balanced_accuracy_score(labels, predictions)),
         "mcc": float(matthews_corrcoef(labels, predictions)),
+        **calibration_metrics(probabilities, labels),
     }
     for class_id, name in enumerate(label_names):
         metrics[f"precision_{name}"] = float(precision[class_id])

@@ -13,6 +13,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 from sklearn.metrics import ConfusionMatrixDisplay, average_precision_score, precision_recall_curve
 
+from experiments.evaluation.metrics import expected_calibration_error, reliability_points
 from experiments.evaluation.thresholds import THRESHOLD_METRICS, metric_curves
 
 METRIC_LABELS = {"accuracy": "accuracy", "f1": "F1", "fbeta": "F-beta", "mcc": "MCC"}
@@ -132,4 +133,32 @@ def threshold_history_figure(
     bottom.set(xlabel="epoch", ylabel="metric at its threshold")
     bottom.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
     top.legend(loc="best", fontsize="small")
+    return figure
+
+
+def reliability_figure(
+    panels: Mapping[str, tuple[np.ndarray, Mapping[str, np.ndarray]]],
+    multiclass: bool = False,
+) -> Figure:
+    """Reliability diagrams side by side: per panel (e.g. dev, test), observed frequency against mean
+    confidence in equal-width bins for each set of scores (e.g. before and after calibration), with ECE.
+
+    ``panels`` maps a title to (labels, {curve label: probabilities}). Multiclass probabilities are
+    drawn top-label (confidence = highest probability, frequency = share of correct argmax).
+    """
+    figure = Figure(figsize=(5 * len(panels), 5), layout="constrained")
+    axes = np.atleast_1d(figure.subplots(1, len(panels), sharey=True))
+    styles = ({"color": "tab:gray", "marker": "o"}, {"color": "tab:orange", "marker": "s"}, {"color": "tab:blue"})
+    for ax, (title, (labels, curves)) in zip(axes, panels.items(), strict=True):
+        ax.plot([0, 1], [0, 1], color="black", linestyle=":", linewidth=1, label="perfectly calibrated")
+        for (label, probabilities), style in zip(curves.items(), styles, strict=False):
+            confidence, frequency, share = reliability_points(probabilities, labels)
+            ece = expected_calibration_error(probabilities, labels)
+            ax.plot(confidence, frequency, linewidth=1.5, **style, label=f"{label} (ECE = {ece:.3f})")
+            ax.scatter(confidence, frequency, s=8 + 400 * share, color=style["color"], alpha=0.25)
+        x_label = "mean top-label confidence in bin" if multiclass else "mean predicted probability in bin"
+        y_label = "accuracy in bin" if multiclass else "observed positive share in bin"
+        ax.set(xlabel=x_label, ylabel=y_label, xlim=(0, 1), ylim=(0, 1), title=f"Reliability ({title})")
+        ax.grid(alpha=0.3)
+        ax.legend(loc="upper left", fontsize="small")
     return figure

@@ -12,6 +12,7 @@ from experiments.evaluation.plots import (
     confusion_matrix_figure,
     metric_threshold_figure,
     precision_recall_figure,
+    reliability_figure,
     threshold_history_figure,
 )
 from experiments.evaluation.thresholds import THRESHOLD_METRICS
@@ -100,3 +101,24 @@ def evaluation_figures(
             dev_scores, dev_labels, test_scores, test_labels, label_names, best, history, threshold_metric, beta
         )
     return multiclass_figures(dev_scores, dev_labels, test_scores, test_labels, label_names, best)
+
+
+def reliability_figures(
+    calibrator: str,
+    dev_labels: np.ndarray,
+    dev_before: np.ndarray,
+    dev_after: np.ndarray,
+    test_labels: np.ndarray,
+    test_before: np.ndarray,
+    test_after: np.ndarray,
+) -> dict[str, Figure]:
+    """The reliability diagram of dev (best epoch) and test, before and after ``calibrator``."""
+
+    def curves(before: np.ndarray, after: np.ndarray) -> dict[str, np.ndarray]:
+        return {"uncalibrated": before} | ({} if calibrator == "none" else {f"calibration={calibrator}": after})
+
+    panels = {
+        "dev, best epoch": (dev_labels, curves(dev_before, dev_after)),
+        "test": (test_labels, curves(test_before, test_after)),
+    }
+    return {f"{FOLDER}/reliability.png": reliability_figure(panels, multiclass=np.ndim(dev_before) == 2)}

@@ -7,17 +7,27 @@ from collections.abc import Sequence
 
 import numpy as np
 import torch
+from scipy.special import expit, softmax
 from sentence_transformers.cross_encoder import CrossEncoder
 
 from experiments.data.labels import spelling_variants
 from experiments.errors import ConfigurationError
 
 
+def probabilities(logits: np.ndarray) -> np.ndarray:
+    """Sigmoid of binary log-odds (shape (n,)), softmax of class logits (shape (n, C))."""
+    logits = np.asarray(logits, dtype=np.float64)
+    return expit(logits) if logits.ndim == 1 else softmax(logits, axis=-1)
+
+
 class Head(ABC):
     """A classification head for ``num_classes`` classes.
 
     ``scores`` returns the positive-class probability, shape (n,), for binary heads, and class
-    probabilities, shape (n, C), for multiclass heads. ``select_metric`` is the dev metric that picks
+    probabilities, shape (n, C), for multiclass heads. They are ``probabilities(class_logits(...))``:
+    :meth:`class_logits` gives the logits the scores are a function of (the positive class's log-odds,
+    shape (n,), for binary heads; the class logits, shape (n, C), otherwise), which is what the
+    calibrators of :mod:`experiments.calibration` work on. ``select_metric`` is the dev metric that picks
     the best epoch by default (``evaluation.select_metric`` refers to it unless set).
 
     Args:
@@ -74,4 +84,16 @@ class Head(ABC):
         return torch.from_numpy(np.asarray(raw, dtype=np.float64)).reshape(len(pairs), -1)
 
     @abstractmethod
-    def scores(self, model: CrossEncoder, pairs: Sequence[tuple[str, str]], batch_size: int) -> np.ndarray: ...
+    def score_logits(self, raw: np.ndarray) -> np.ndarray:
+        """The model's raw outputs, shape (n, num_labels), as the logits of :meth:`probabilities`."""
+
+    def probabilities(self, logits: np.ndarray) -> np.ndarray:
+        """Scores from :meth:`score_logits`: the sigmoid of the log-odds (binary), the softmax (multiclass)."""
+        return probabilities(logits)
+
+    def class_logits(self, model: CrossEncoder, pairs: Sequence[tuple[str, str]], batch_size: int) -> np.ndarray:
+        """:meth:`score_logits` of the model's outputs for ``pairs``."""
+        return self.score_logits(self.logits(model, pairs, batch_size).numpy())
+
+    def scores(self, model: CrossEncoder, pairs: Sequence[tuple[str, str]], batch_size: int) -> np.ndarray:
+        return self.probabilities(self.class_logits(model, pairs, batch_size))

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
-import torch
-from sentence_transformers.cross_encoder import CrossEncoder
 
 from experiments.heads.base import Head
 
@@ -21,5 +17,6 @@ class BinarySigmoidHead(Head):
     def _num_labels(self, num_classes: int) -> int:
         return 1
 
-    def scores(self, model: CrossEncoder, pairs: Sequence[tuple[str, str]], batch_size: int) -> np.ndarray:
-        return torch.sigmoid(self.logits(model, pairs, batch_size)).numpy().reshape(-1)
+    def score_logits(self, raw: np.ndarray) -> np.ndarray:
+        """The one logit is the log-odds."""
+        return np.asarray(raw, dtype=np.float64).reshape(-1)

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
-import torch
-from sentence_transformers.cross_encoder import CrossEncoder
 
 from experiments.heads.base import Head
 
@@ -21,5 +17,7 @@ class BinarySoftmaxHead(Head):
     def _num_labels(self, num_classes: int) -> int:
         return 2
 
-    def scores(self, model: CrossEncoder, pairs: Sequence[tuple[str, str]], batch_size: int) -> np.ndarray:
-        return torch.softmax(self.logits(model, pairs, batch_size), dim=-1)[:, 1].numpy()
+    def score_logits(self, raw: np.ndarray) -> np.ndarray:
+        """softmax(z)[1] = sigmoid(z1 - z0): the log-odds is the difference of the two logits."""
+        raw = np.asarray(raw, dtype=np.float64)
+        return raw[:, 1] - raw[:, 0]

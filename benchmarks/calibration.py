@@ -1,0 +1,187 @@
+"""What calibration buys on WikiQA: test ECE, Brier, F1 and AP before and after each calibrator, mean ± std.
+
+    flock /tmp/bench.lock python benchmarks/calibration.py --seeds 1 2 3
+
+Three training configurations (``--configs``): ``sampling=rotating`` (1:2 rotating undersampling, the model
+trains at a third positives), ``loss=inverse_frequency`` and ``loss=plain`` without sampling. Each seed of each
+configuration is ONE run of the project's runner (``experiments.runner.train``, ``calibration=none``, the
+default budget of ``conf/`` unless ``--max-train-rows`` / ``--epochs`` / ``--max-length`` say otherwise). Its
+saved model (the best epoch) scores dev and test once; every calibrator of ``conf/calibration/`` is then fitted
+on those dev logits and judged on the test logits exactly as ``calibration=<name>`` does in a run: the dev
+thresholds are re-chosen on the calibrated dev scores and test F1 is taken at the re-chosen F1 threshold. The
+``none`` row is "before". ECE: 15 equal-width bins of the positive-class probability; Brier: mean (p - y)^2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import shlex
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from common import header, markdown_table
+from hydra import compose, initialize_config_dir
+from hydra.core.global_hydra import GlobalHydra
+from hydra.utils import instantiate
+from mlflow.tracking import MlflowClient
+from omegaconf import DictConfig, OmegaConf
+
+from experiments.calibration import Calibrator, effective_class_counts
+from experiments.data.splits import metric_safe
+from experiments.decision import PairClassifier
+from experiments.runner import DEV, RUN_ID_FILE, TEST, build_evaluator, prepare_data, test_metrics, train
+from experiments.train import config_dir
+
+CONFIGS = {
+    "sampling=rotating": ["sampling=rotating"],
+    "loss=inverse_frequency": ["loss=inverse_frequency"],
+    "loss=plain": ["loss=plain"],
+}
+CALIBRATORS = ["none", "prior", "temperature", "platt", "isotonic"]
+COLUMNS = {
+    "test ECE": "test_ece",
+    "test Brier": "test_brier",
+    "test F1": "test_f1",
+    "test AP": "test_average_precision",
+    "test MAP": "test_map",
+    "dev ECE": "dev_ece",
+    "F1 threshold": "dev_f1_threshold",
+}
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--configs", nargs="+", default=list(CONFIGS), choices=list(CONFIGS))
+    parser.add_argument("--calibrators", nargs="+", default=CALIBRATORS, choices=CALIBRATORS)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
+    parser.add_argument("--model", default="minilm", help="model config option (minilm, tiny)")
+    parser.add_argument("--max-train-rows", type=int, default=None, help="default: conf/data/wikiqa.yaml")
+    parser.add_argument("--epochs", type=int, default=None, help="default: conf/trainer/default.yaml")
+    parser.add_argument("--max-length", type=int, default=None, help="default: the model config's")
+    parser.add_argument("--tracking-uri", default=None, help="MLflow store; a temporary SQLite file by default")
+    parser.add_argument("--json", type=Path, default=None, help="also write every seed's figures here")
+    parser.add_argument("overrides", nargs="*", help="extra Hydra overrides for every run, e.g. trainer.batch_size=16")
+    return parser.parse_args(argv)
+
+
+def compose_run(args: argparse.Namespace, config: str, seed: int, output: Path, tracking_uri: str) -> DictConfig:
+    overrides = [
+        *CONFIGS[config],
+        f"model={args.model}",
+        f"seed={seed}",
+        "calibration=none",
+        f"output_dir={output}",
+        f"tracking.tracking_uri={tracking_uri}",
+    ]
+    overrides += [f"data.max_train_rows={args.max_train_rows}"] if args.max_train_rows is not None else []
+    overrides += [f"trainer.epochs={args.epochs}"] if args.epochs is not None else []
+    overrides += [f"model.max_length={args.max_length}"] if args.max_length is not None else []
+    GlobalHydra.instance().clear()
+    with initialize_config_dir(config_dir=config_dir(), version_base="1.3"):
+        return compose("train", overrides=[*overrides, *args.overrides])
+
+
+def param_value(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
+
+
+def class_counts_of_run(client: MlflowClient, run_id: str, label_names: list[str]) -> tuple[list[float], list[float]]:
+    """The class mass trained on (after sampling, re-weighted as the loss weighs classes) and the class counts of
+    the training data, from what the run logged: what ``calibration=prior`` in that run would have used."""
+    params = client.get_run(run_id).data.params
+    loss_config = {
+        key.removeprefix("loss_config."): param_value(value)
+        for key, value in params.items()
+        if key.startswith("loss_config.")
+    }
+    trained = effective_class_counts(json.loads(params["loss_class_counts"]), loss_config)
+    metrics = client.get_run(run_id).data.metrics
+    return trained, [metrics[f"data_train_count_{metric_safe(name)}"] for name in label_names]
+
+
+def calibrate_post_hoc(
+    cfg: DictConfig, output: Path, client: MlflowClient, calibrators: list[str]
+) -> dict[str, dict[str, float]]:
+    """Score dev and test once with the run's saved model; every calibrator as ``calibration=<name>`` would."""
+    classifier = PairClassifier.load(output / "model")
+    head, batch_size = classifier.head, cfg.evaluation.batch_size
+    data = prepare_data(cfg)
+    dev, test = (build_evaluator(data, split, head, cfg) for split in (DEV, TEST))
+    dev_logits = head.class_logits(classifier.model, dev.pairs, batch_size)
+    test_logits = head.class_logits(classifier.model, test.pairs, batch_size)
+    run_id = (output / RUN_ID_FILE).read_text(encoding="utf-8").strip()
+    trained, world = class_counts_of_run(client, run_id, data.label_names)
+    results = {}
+    for name in calibrators:
+        calibrator: Calibrator = instantiate(OmegaConf.load(Path(config_dir()) / "calibration" / f"{name}.yaml"))
+        calibrator.fit(dev_logits, dev.labels, trained_counts=trained, data_counts=world)
+        dev_metrics = {
+            f"{DEV}_{key}": value for key, value in dev.compute_metrics(calibrator.transform(dev_logits)).items()
+        }
+        test_scores = calibrator.transform(test_logits)
+        test_values = test_metrics(test, test_scores, dev_metrics, cfg.evaluation.beta, cfg.evaluation.threshold_metric)
+        results[name] = dev_metrics | {f"{TEST}_{key}": value for key, value in test_values.items()}
+    return results
+
+
+def mean_std(values: list[float]) -> str:
+    values_array = np.asarray(values, dtype=np.float64)
+    if len(values_array) < 2:
+        return f"{values_array.mean():.3f}"
+    return f"{values_array.mean():.3f} ± {values_array.std(ddof=1):.3f}"
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.WARNING)
+    header("Calibration on WikiQA: before and after each calibrator")
+    per_seed: dict[str, dict[str, list[dict[str, float]]]] = {}
+    with tempfile.TemporaryDirectory(prefix="bench-calibration-") as folder:
+        tracking_uri = args.tracking_uri or f"sqlite:///{Path(folder) / 'mlflow.db'}"
+        client = MlflowClient(tracking_uri)
+        for config in args.configs:
+            per_seed[config] = {name: [] for name in args.calibrators}
+            for seed in args.seeds:
+                start = time.perf_counter()
+                output = Path(folder) / f"{config.replace('=', '-')}-seed{seed}"
+                cfg = compose_run(args, config, seed, output, tracking_uri)
+                summary = train(cfg)
+                results = calibrate_post_hoc(cfg, output, client, args.calibrators)
+                if "none" in results and not np.isclose(results["none"]["test_f1"], summary["test_f1"]):
+                    logging.warning(
+                        "%s seed %d: post-hoc test F1 %.4f, the run's %.4f",
+                        config,
+                        seed,
+                        results["none"]["test_f1"],
+                        summary["test_f1"],
+                    )
+                for name, values in results.items():
+                    per_seed[config][name].append(values)
+                cells = ", ".join(f"{name} ECE {values['test_ece']:.3f}" for name, values in results.items())
+                print(f"{config} seed {seed} ({time.perf_counter() - start:.0f} s): {cells}", flush=True)
+    rows = [
+        [config, name, *(mean_std([values.get(key, np.nan) for values in runs]) for key in COLUMNS.values())]
+        for config, by_calibrator in per_seed.items()
+        for name, runs in by_calibrator.items()
+    ]
+    print()
+    print(markdown_table(["training", "calibration", *COLUMNS], rows, text_columns=2))
+    print()
+    print(f"Mean ± std over seeds {args.seeds}; model={args.model}; one training run per seed and configuration.")
+    print("Command: " + shlex.join(["python", "benchmarks/calibration.py", *argv]))
+    if args.json is not None:
+        args.json.write_text(json.dumps(per_seed, indent=2), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

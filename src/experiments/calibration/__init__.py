@@ -1,0 +1,24 @@
+"""Calibrators for the ``calibration`` config group, and the run's calibration step."""
+
+from __future__ import annotations
+
+from experiments.calibration.base import Calibrator
+from experiments.calibration.fitting import Calibration, fit_calibration, uncalibrated_metrics
+from experiments.calibration.isotonic import IsotonicCalibration
+from experiments.calibration.none import NoCalibration
+from experiments.calibration.platt import PlattScaling
+from experiments.calibration.prior import PriorCorrection, effective_class_counts
+from experiments.calibration.temperature import TemperatureScaling
+
+__all__ = [
+    "Calibration",
+    "Calibrator",
+    "IsotonicCalibration",
+    "NoCalibration",
+    "PlattScaling",
+    "PriorCorrection",
+    "TemperatureScaling",
+    "effective_class_counts",
+    "fit_calibration",
+    "uncalibrated_metrics",
+]

@@ -1,0 +1,112 @@
+"""The calibrator contract: fitted on dev logits after training, maps logits to calibrated probabilities."""
+
+from __future__ import annotations
+
+import importlib
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from experiments.errors import ConfigurationError
+from experiments.heads.base import Head, probabilities
+
+__all__ = ["Calibrator", "check_both_classes", "probabilities"]
+
+
+class Calibrator(ABC):
+    """Turns a head's logits (:meth:`Head.class_logits <experiments.heads.base.Head.class_logits>`: the
+    positive class's log-odds, shape (n,), for binary heads; class logits, shape (n, C), otherwise) into
+    calibrated probabilities of the same shape as the head's scores.
+
+    ``fit`` does the shared checks and calls ``_fit``; ``transform`` calls ``_transform``. A fitted
+    calibrator is written to ``decision.json`` as plain JSON (:meth:`to_dict`) and rebuilt from it
+    (:meth:`from_dict`), no pickles.
+
+    Args of ``fit``:
+        logits: dev logits at the best epoch.
+        labels: dev class ids.
+        trained_counts: rows per class the model trained on per epoch (after sampling).
+        data_counts: rows per class of the training data (before sampling).
+    """
+
+    name: str
+    # True: fits binary heads only (multiclass heads fail at start-up, before training).
+    binary_only: bool = False
+
+    def __init__(self) -> None:
+        self.fitted = False
+
+    def check_head(self, head: Head) -> None:
+        """Raise :class:`ConfigurationError` when this calibrator cannot serve ``head``."""
+        if self.binary_only and not head.binary:
+            raise ConfigurationError(
+                f"calibration={self.name} needs a binary head, got head={head.name}; "
+                "use calibration=temperature or calibration=prior for multiclass"
+            )
+
+    def fit(
+        self,
+        logits: np.ndarray,
+        labels: Sequence[int] | np.ndarray,
+        trained_counts: Sequence[float] | None = None,
+        data_counts: Sequence[float] | None = None,
+    ) -> Calibrator:
+        logits = np.asarray(logits, dtype=np.float64)
+        labels = np.asarray(labels).astype(np.int64)
+        if logits.ndim not in (1, 2) or len(logits) != len(labels):
+            raise ValueError(f"logits of shape {logits.shape} do not fit {len(labels)} labels")
+        if len(labels) == 0:
+            raise ValueError(f"calibration={self.name}: no dev rows to fit on")
+        if not np.isfinite(logits).all():
+            raise ValueError(f"calibration={self.name}: {int((~np.isfinite(logits)).sum())} logits are NaN or infinite")
+        self._fit(logits, labels, trained_counts, data_counts)
+        self.fitted = True
+        return self
+
+    def transform(self, logits: np.ndarray) -> np.ndarray:
+        """Calibrated probabilities: shape (n,) for binary log-odds, (n, C) for class logits."""
+        if not self.fitted:
+            raise RuntimeError(f"calibration={self.name} is not fitted: call fit on dev first")
+        return self._transform(np.asarray(logits, dtype=np.float64))
+
+    @abstractmethod
+    def _fit(
+        self,
+        logits: np.ndarray,
+        labels: np.ndarray,
+        trained_counts: Sequence[float] | None,
+        data_counts: Sequence[float] | None,
+    ) -> None: ...
+
+    @abstractmethod
+    def _transform(self, logits: np.ndarray) -> np.ndarray: ...
+
+    @abstractmethod
+    def fitted_values(self) -> dict[str, Any]:
+        """What was fitted, as JSON-ready values."""
+
+    @abstractmethod
+    def _restore(self, values: dict[str, Any]) -> None:
+        """Set the fitted state from :meth:`fitted_values`."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"name", "class", "values"}``: what ``decision.json`` records under ``calibration``."""
+        cls = type(self)
+        return {"name": self.name, "class": f"{cls.__module__}.{cls.__qualname__}", "values": self.fitted_values()}
+
+    @staticmethod
+    def from_dict(payload: dict[str, Any]) -> Calibrator:
+        """The fitted calibrator written by :meth:`to_dict`."""
+        module, _, name = payload["class"].rpartition(".")
+        calibrator: Calibrator = getattr(importlib.import_module(module), name)()
+        calibrator._restore(payload["values"])
+        calibrator.fitted = True
+        return calibrator
+
+
+def check_both_classes(name: str, labels: np.ndarray) -> None:
+    present = np.unique(labels).tolist()
+    if present != [0, 1]:
+        raise ValueError(f"calibration={name} needs both classes (0 and 1) in dev, got {present}")
