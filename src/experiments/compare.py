@@ -460,17 +460,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     args = parse_args(argv)
     client = MlflowClient(tracking_uri=args.tracking_uri)
+    metrics = args.metric or ["test_f1"]
     try:
         comparison = compare(
             client,
             args.experiment,
             args.out,
-            metrics=args.metric or ["test_f1"],
+            metrics=metrics,
             curve_metric=args.curve_metric or None,
             sweep_id=args.sweep_id,
             group_by=args.group_by,
             baseline=args.baseline,
-            higher_is_better=not (args.lower_is_better or all(map(lower_is_better, args.metric))),
+            higher_is_better=not (args.lower_is_better or all(map(lower_is_better, metrics))),
             test=args.test,
             alpha=args.alpha,
             include_reproductions=args.include_reproductions,
