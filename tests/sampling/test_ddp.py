@@ -150,7 +150,7 @@ def test_even_steps_lends_rows_when_fewer_are_left_than_ranks():
 
 def test_too_few_rows_for_the_processes_are_refused():
     with pytest.raises(ConfigurationError, match=r"an epoch of 2 rows in batches of 8 cannot give each of 3 processes"):
-        shards(2, 8, 3, grouped=False)
+        shards(2, 8, 3, grouped=False)  # refused when the trainer builds the batch sampler, before any step
     with pytest.raises(ConfigurationError, match=r"an epoch of 5 rows in batches of 1 cannot give each of 2 processes"):
         even_steps([np.array([i]) for i in range(5)], batch_size=1, processes=2)
 

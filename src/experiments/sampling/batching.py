@@ -51,6 +51,18 @@ def length_grouped_batches(
     return [batches[i] for i in rng.permutation(len(batches))]
 
 
+def check_even_steps(rows: int, batch_size: int, processes: int) -> int:
+    """Steps per rank of an epoch of ``rows`` laid out by :func:`even_steps`; every rank must get a batch in each."""
+    steps = math.ceil(rows / (batch_size * processes))
+    tail_rows = rows - (steps - 1) * processes * batch_size
+    if rows < processes or (tail_rows < processes and batch_size == 1):
+        raise ConfigurationError(
+            f"sampling: an epoch of {rows} rows in batches of {batch_size} cannot give each of {processes} "
+            "processes a batch in every step; train on more rows, a larger trainer.batch_size or fewer processes"
+        )
+    return steps
+
+
 def even_steps(batches: Sequence[np.ndarray], batch_size: int, processes: int) -> list[np.ndarray]:
     """The epoch's batches laid out for ``processes`` ranks: every row once, the same number of steps on each rank.
 
@@ -69,13 +81,7 @@ def even_steps(batches: Sequence[np.ndarray], batch_size: int, processes: int) -
     full = [batch for batch in batches if len(batch) == batch_size]
     short = [batch for batch in batches if len(batch) != batch_size]
     rows = np.concatenate([*full, *short]) if batches else np.empty(0, dtype=np.int64)
-    steps = math.ceil(len(rows) / (batch_size * processes))
-    tail_rows = len(rows) - (steps - 1) * processes * batch_size
-    if len(rows) < processes or (tail_rows < processes and batch_size == 1):
-        raise ConfigurationError(
-            f"sampling: an epoch of {len(rows)} rows in batches of {batch_size} cannot give each of {processes} "
-            "processes a batch in every step; train on more rows, a larger trainer.batch_size or fewer processes"
-        )
+    steps = check_even_steps(len(rows), batch_size, processes)
     head = [rows[i * batch_size : (i + 1) * batch_size] for i in range((steps - 1) * processes)]
     tail = rows[len(head) * batch_size :]
     lent = [head[-processes + i][-1:] for i in range(max(0, processes - len(tail)))]
@@ -138,6 +144,8 @@ class EpochBatchSampler(DefaultBatchSampler):
         if group_by_length and self.lengths is None:
             raise ValueError("group_by_length=True needs the lengths of the training rows")
         self._check_is_training_split(dataset)
+        if self.num_processes > 1:
+            check_even_steps(len(epoch_sampler.epoch_indices(0)), batch_size, self.num_processes)
 
     def _check_is_training_split(self, dataset: object) -> None:
         fitted = getattr(self.epoch_sampler, "labels_", None)
@@ -171,7 +179,7 @@ class EpochBatchSampler(DefaultBatchSampler):
     def __len__(self) -> int:
         rows = len(self.epoch_sampler.epoch_indices(0))
         if self.num_processes > 1:
-            return math.ceil(rows / (self.batch_size * self.num_processes)) * self.num_processes
+            return check_even_steps(rows, self.batch_size, self.num_processes) * self.num_processes
         return rows // self.batch_size if self.drop_last else math.ceil(rows / self.batch_size)
 
 
