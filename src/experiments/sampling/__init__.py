@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from experiments.sampling.base import EpochSampler
-from experiments.sampling.batching import EpochBatchSampler, batch_sampler_factory, length_grouped_batches, pair_lengths
+from experiments.sampling.batching import (
+    EpochBatchSampler,
+    batch_sampler_factory,
+    even_steps,
+    length_grouped_batches,
+    pair_lengths,
+)
 from experiments.sampling.none import NoSampling
 from experiments.sampling.over import RandomOverSampling
 from experiments.sampling.rotating import RotatingUnderSampling
@@ -17,6 +23,7 @@ __all__ = [
     "RandomUnderSampling",
     "RotatingUnderSampling",
     "batch_sampler_factory",
+    "even_steps",
     "length_grouped_batches",
     "pair_lengths",
 ]

@@ -12,6 +12,7 @@ import torch
 from sentence_transformers.base.sampler import DefaultBatchSampler
 
 from experiments.data.splits import LABEL
+from experiments.distributed import world_size
 from experiments.errors import ConfigurationError
 from experiments.sampling.base import EpochSampler
 
@@ -50,6 +51,45 @@ def length_grouped_batches(
     return [batches[i] for i in rng.permutation(len(batches))]
 
 
+def check_even_steps(rows: int, batch_size: int, processes: int) -> int:
+    """Steps per rank of an epoch of ``rows`` laid out by :func:`even_steps`; every rank must get a batch in each."""
+    steps = math.ceil(rows / (batch_size * processes))
+    tail_rows = rows - (steps - 1) * processes * batch_size
+    if rows < processes or (tail_rows < processes and batch_size == 1):
+        raise ConfigurationError(
+            f"sampling: an epoch of {rows} rows in batches of {batch_size} cannot give each of {processes} "
+            "processes a batch in every step; train on more rows, a larger trainer.batch_size or fewer processes"
+        )
+    return steps
+
+
+def even_steps(batches: Sequence[np.ndarray], batch_size: int, processes: int) -> list[np.ndarray]:
+    """The epoch's batches laid out for ``processes`` ranks: every row once, the same number of steps on each rank.
+
+    Under ``torchrun``, accelerate's ``BatchSamplerShard`` hands rank ``r`` batches ``r, r + processes, ...``
+    of the batch sampler. It yields a step (``processes`` consecutive batches) in the loop only when the
+    step's last batch is full, and the rest at the end (sentence-transformers trains with
+    ``even_batches=False``); so every step but the final one is made of full batches. Full batches come
+    first, in their order; the rows left over (fewer than ``processes`` full batches plus the short
+    batch) are split as evenly as possible into the final step's batches. When fewer rows than ranks
+    are left over, the first batches of the step before lend one row each. Written by hand: accelerate
+    either drops these rows (``drop_last``) or repeats others to fill the last step (``even_batches``).
+
+    Raises:
+        ConfigurationError: fewer rows than ranks, or one-row batches that cannot give every rank a row.
+    """
+    full = [batch for batch in batches if len(batch) == batch_size]
+    short = [batch for batch in batches if len(batch) != batch_size]
+    rows = np.concatenate([*full, *short]) if batches else np.empty(0, dtype=np.int64)
+    steps = check_even_steps(len(rows), batch_size, processes)
+    head = [rows[i * batch_size : (i + 1) * batch_size] for i in range((steps - 1) * processes)]
+    tail = rows[len(head) * batch_size :]
+    lent = [head[-processes + i][-1:] for i in range(max(0, processes - len(tail)))]
+    for i in range(len(lent)):
+        head[-processes + i] = head[-processes + i][:-1]
+    return head + np.array_split(np.concatenate([*lent, tail]), processes)
+
+
 class EpochBatchSampler(DefaultBatchSampler):
     """Batches of the rows an :class:`EpochSampler` picks for the current epoch, shuffled per epoch.
 
@@ -59,10 +99,17 @@ class EpochBatchSampler(DefaultBatchSampler):
     It batches only the training split the sampler was fitted on: any other dataset (an eval
     dataset, whose rows must all be scored) is refused with a :class:`ConfigurationError`.
 
+    Under ``torchrun`` (``num_processes`` > 1), the batches are laid out by :func:`even_steps`: the
+    ranks share every row of the epoch, each row on one rank, in the same number of steps. ``drop_last``
+    is then ignored: sentence-transformers sets it under DDP to avoid uneven steps, which
+    :func:`even_steps` already rules out, and dropping would lose up to ``num_processes × batch_size - 1``
+    of the rows the sampler chose, every epoch.
+
     Args:
         lengths: one length per training row (indexed like the sampler's labels), e.g. :func:`pair_lengths`.
         group_by_length: group rows of similar length into batches.
         chunk_batches: batches per randomly drawn chunk that is sorted by length.
+        num_processes: training processes sharing the batches; the launcher's ``WORLD_SIZE`` by default.
     """
 
     def __init__(
@@ -77,7 +124,11 @@ class EpochBatchSampler(DefaultBatchSampler):
         valid_label_columns: list[str] | None = None,
         generator: torch.Generator | None = None,
         seed: int = 0,
+        num_processes: int | None = None,
     ) -> None:
+        self.num_processes = world_size() if num_processes is None else num_processes
+        if self.num_processes > 1:
+            drop_last = False
         super().__init__(
             dataset,
             batch_size=batch_size,
@@ -93,6 +144,8 @@ class EpochBatchSampler(DefaultBatchSampler):
         if group_by_length and self.lengths is None:
             raise ValueError("group_by_length=True needs the lengths of the training rows")
         self._check_is_training_split(dataset)
+        if self.num_processes > 1:
+            check_even_steps(len(epoch_sampler.epoch_indices(0)), batch_size, self.num_processes)
 
     def _check_is_training_split(self, dataset: object) -> None:
         fitted = getattr(self.epoch_sampler, "labels_", None)
@@ -118,11 +171,15 @@ class EpochBatchSampler(DefaultBatchSampler):
             batches = length_grouped_batches(order, self.lengths, self.batch_size, self.chunk_batches, rng)
         else:
             batches = [order[start : start + self.batch_size] for start in range(0, len(order), self.batch_size)]
+        if self.num_processes > 1:
+            batches = even_steps(batches, self.batch_size, self.num_processes)
         for batch in batches:
             yield batch.tolist()
 
     def __len__(self) -> int:
         rows = len(self.epoch_sampler.epoch_indices(0))
+        if self.num_processes > 1:
+            return check_even_steps(rows, self.batch_size, self.num_processes) * self.num_processes
         return rows // self.batch_size if self.drop_last else math.ceil(rows / self.batch_size)
 
 
