@@ -188,6 +188,7 @@ def test_readable_names():
     assert readable_metric("epochs_trained") == "epochs trained"
     assert readable_value("inverse_frequency") == "inverse frequency"
     assert readable_value(float("nan")) == "–"
+    assert readable_value("/data/my_set") == "/data/my_set" and readable_value("1e-05") == "1e-05"
 
 
 def test_markdown_columns_per_metric_numbers_right_aligned_and_a_caption():
@@ -337,15 +338,19 @@ def test_the_command_line_compares_a_store_holding_a_reproduction(store, tmp_pat
         assert (out / name).stat().st_size > 0, name
 
 
-def test_reproductions_are_kept_when_asked_for_and_their_missing_tags_read_a_dash(store, tmp_path: Path):
+def test_reproductions_are_kept_when_asked_for_as_rows_of_their_own(store, tmp_path: Path):
     uri, _ = store
     out = tmp_path / "table"
     assert main(["--tracking-uri", uri, "--experiment", "grid", "--include-reproductions", "--out", str(out)]) == 0
     table = pd.read_csv(out / "comparison.csv", keep_default_na=False)
-    assert table.columns[:2].tolist() == ["experiment", "loss"]
-    assert table.loc[0, ["experiment", "loss", "n"]].tolist() == ["–", "plain", 1]  # the reproduction: 0.9
+    assert table.columns[:2].tolist() == ["loss", "reproduces"]  # the overrides of the reproduced run are its own
+    assert table.loc[0, ["loss", "n"]].tolist() == ["plain", 1] and len(table.loc[0, "reproduces"]) == 32
+    assert table["reproduces"].tolist()[1:] == ["–"] * 3
     # the best by F1 and so the baseline, but one run: nothing to test, not bold
-    assert "| – | plain (baseline) | 0.9000 ± – | – | 1 | 0 | 0 |" in (out / "comparison.md").read_text()
+    assert (
+        "| plain | " + table.loc[0, "reproduces"] + " (baseline) | 0.9000 ± – | – | 1 | 0 | 0 |"
+        in (out / "comparison.md").read_text()
+    )
 
 
 @pytest.mark.parametrize("experiments", [[], ["grid", "other"]])

@@ -103,21 +103,28 @@ def choice_tags(run: Run) -> dict[str, str]:
     return {key: value for key, value in run.data.tags.items() if key in prefixes}
 
 
+def run_keys(run: Run) -> dict[str, str]:
+    """Candidate grouping keys of a run: its config-group choice tags and its overridden keys (not the seed)."""
+    keys = choice_tags(run)
+    overridden = override_pairs(run.data.tags.get("overrides", ""))
+    keys.update({key: value for key, value in overridden.items() if key != SEED and not key.startswith("hydra")})
+    return keys
+
+
 def runs_frame(runs: Sequence[Run]) -> tuple[pd.DataFrame, list[str]]:
     """One row per run: id, status, seed, candidate grouping keys, one-class flag and every metric; the candidates.
 
-    Metrics are under :func:`metric_key` names; a grouping key a run lacks reads :data:`MISSING`.
+    Metrics are under :func:`metric_key` names; a grouping key a run lacks reads :data:`MISSING`. A reproduction
+    takes the keys of the run it reproduces (when that run is among ``runs``) plus ``reproduces``: its own row.
     """
+    keys_by_run = {run.info.run_id: run_keys(run) for run in runs}
     rows: list[dict[str, object]] = []
     candidates: dict[str, None] = {}
     for run in runs:
-        keys = choice_tags(run)
-        overridden = {
-            key: value
-            for key, value in override_pairs(run.data.tags.get("overrides", "")).items()
-            if key != SEED and not key.startswith("hydra")
-        }
-        keys.update(overridden)
+        keys = keys_by_run[run.info.run_id]
+        if REPRODUCES in run.data.tags:
+            original = run.data.tags[REPRODUCES]
+            keys = {**keys_by_run.get(original, {}), **keys, REPRODUCES: original}
         candidates.update(dict.fromkeys(keys))
         seed = run.data.tags.get(SEED, run.data.params.get(SEED))
         metrics = canonical_metrics(run.data.metrics)

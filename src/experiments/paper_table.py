@@ -69,8 +69,11 @@ def readable_key(key: str) -> str:
 
 
 def readable_value(value: object) -> str:
-    """A config choice as a cell: ``inverse_frequency`` → "inverse frequency"."""
-    return NONE if value is None or (isinstance(value, float) and math.isnan(value)) else str(value).replace("_", " ")
+    """A config choice as a cell: ``inverse_frequency`` → "inverse frequency"; paths and other values as they are."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return NONE
+    text = str(value)
+    return text.replace("_", " ") if re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", text) else text
 
 
 def format_p(p: float) -> str:
