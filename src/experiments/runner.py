@@ -300,7 +300,7 @@ def _run(
     if is_main_process():  # only rank 0 evaluates (and keeps the dev scores) under torchrun
         figures = evaluation_figures(
             head.binary,
-            dev_evaluator.scores_by_epoch[best_epoch],
+            dev_evaluator.scores_at(best_epoch, model),
             dev_evaluator.labels,
             test_scores,
             test_evaluator.labels,
