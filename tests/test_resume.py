@@ -37,3 +37,19 @@ def test_a_resume_after_the_best_epoch_finishes_with_a_model(
     assert (run_dir / "model" / "decision.json").is_file()
     (run,) = runs(tracking_uri)
     assert run.info.status == "FINISHED"
+
+
+def test_a_resume_with_another_config_is_refused_naming_the_keys(
+    compose_config, tracking_uri: str, tiny_wikiqa: Path
+):
+    overrides = (*fast_overrides(tiny_wikiqa, epochs=1), "keep_checkpoints=true")
+    train(compose_config(*overrides))
+    changed = (*overrides, "resume=true", "seed=8", "trainer.learning_rate=0.01")
+    with pytest.raises(
+        ConfigurationError,
+        match=r"resume=true: the config differs from the run in .*run \(run_config.yaml\) in "
+        r"seed: 42 -> 8; trainer.learning_rate: 0.001 -> 0.01; resume with the original settings",
+    ):
+        train(compose_config(*changed))
+    (run,) = runs(tracking_uri)
+    assert run.info.status == "FINISHED" and run.data.params["seed"] == "42"

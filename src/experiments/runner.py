@@ -19,6 +19,7 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
 from experiments.config import check_config
+from experiments.credentials import redact_config
 from experiments.cross_validation import cross_validate
 from experiments.data.splits import LABEL, TEXT_A, TEXT_B, PairSplits, class_counts, fingerprint, metric_safe
 from experiments.decision import DecisionRule, save_classifier
@@ -34,6 +35,7 @@ from experiments.evaluation import (
 from experiments.evaluation.report import FOLDER, evaluation_figures, threshold_table
 from experiments.heads.base import Head
 from experiments.negatives import NegativesMode
+from experiments.run_config import pin_run_config
 from experiments.sampling import EpochSampler, pair_lengths
 from experiments.tracking import EpochMetricsLogger, MlflowTracker
 from experiments.tracking.provenance import provenance_tags
@@ -202,17 +204,17 @@ def train(cfg: DictConfig) -> dict[str, float]:
     """Train, select the best epoch on dev, evaluate on test, log it all to MLflow; return the summary."""
     check_run_config(cfg)
     checkpoint, run_id = resume_point(cfg)
+    resolved = redact_config(OmegaConf.to_container(cfg, resolve=True))  # no credential is ever written
+    pin_run_config(resolved, cfg.output_dir, cfg.resume)
     transformers.set_seed(cfg.seed)
-    tags = hydra_context() | provenance_tags(cfg.seed)
+    tags = redact_config(hydra_context() | provenance_tags(cfg.seed))
     tracker: MlflowTracker = build(cfg.tracking, run_name=run_name(cfg, tags), tags=tags, run_id=run_id)
     with tracker:
         (Path(cfg.output_dir) / RUN_ID_FILE).write_text(str(tracker.run_id), encoding="utf-8")
         if checkpoint is not None:
             tracker.set_tags({"resumed_from": str(checkpoint.resolve())})
-        resolved = OmegaConf.to_container(cfg, resolve=True)
-        resolved.pop("resume", None)  # type: ignore[union-attr]
-        tracker.log_params(resolved)  # type: ignore[arg-type]
-        tracker.log_text(OmegaConf.to_yaml(cfg, resolve=True), "config/resolved.yaml")
+        tracker.log_params({key: value for key, value in resolved.items() if key != "resume"})
+        tracker.log_text(OmegaConf.to_yaml(resolved), "config/resolved.yaml")
         if cfg.cv.folds:
             return cross_validate(cfg, tracker, prepare_data(cfg), _run)
         return _run(cfg, tracker, checkpoint)

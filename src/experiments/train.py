@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import sys
 from pathlib import Path
 
 import hydra
@@ -11,6 +13,7 @@ from hydra.types import RunMode
 from omegaconf import DictConfig
 
 from experiments.config import register_configs
+from experiments.credentials import move_credentials_to_environment
 from experiments.runner import train
 
 logger = logging.getLogger(__name__)
@@ -31,7 +34,7 @@ def in_sweep() -> bool:
 
 
 @hydra.main(version_base="1.3", config_path=config_dir(), config_name="train")
-def main(cfg: DictConfig) -> float | None:
+def run(cfg: DictConfig) -> float | None:
     """Run one job; return the best dev value of ``evaluation.select_metric`` for sweepers.
 
     In a sweep, a job that raises has already been marked FAILED in MLflow with its error; unless
@@ -46,6 +49,12 @@ def main(cfg: DictConfig) -> float | None:
         logger.exception("Job %s failed; the sweep goes on (fail_fast=false)", HydraConfig.get().job.num)
         return None
     return summary[f"best_{cfg.evaluation.select_metric}"]
+
+
+def main() -> float | None:
+    """The Hydra app, with URI credentials moved to MLflow's env vars before Hydra records the command line."""
+    sys.argv = move_credentials_to_environment(sys.argv, os.environ)
+    return run()
 
 
 if __name__ == "__main__":

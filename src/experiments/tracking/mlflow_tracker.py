@@ -17,6 +17,7 @@ from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 from mlflow.utils.time import get_current_time_millis
 
+from experiments.credentials import redact
 from experiments.distributed import is_main_process, process_rank
 from experiments.errors import ConfigurationError
 from experiments.tracking.sweep_callback import ensure_experiment
@@ -52,11 +53,12 @@ def check_server(tracking_uri: str, timeout: float) -> None:
         response = requests.get(url, timeout=timeout)
     except requests.RequestException as error:
         raise ConfigurationError(
-            f"tracking.tracking_uri={tracking_uri!r}: the MLflow server did not answer {url} within {timeout:g} s "
+            f"tracking.tracking_uri={redact(tracking_uri)!r}: the MLflow server did not answer {redact(url)} "
+            f"within {timeout:g} s "
             f"({type(error).__name__}); start the server or point tracking.tracking_uri elsewhere"
         ) from error
     if not response.ok:
-        logger.warning("%s answered %d; going on, MLflow requests may fail", url, response.status_code)
+        logger.warning("%s answered %d; going on, MLflow requests may fail", redact(url), response.status_code)
 
 
 class MlflowTracker:
@@ -107,19 +109,22 @@ class MlflowTracker:
         experiment_id = ensure_experiment(self.tracking_uri, self.experiment_name)
         run = self.client.create_run(experiment_id, run_name=self.run_name, tags=self.tags)
         self.run_id = run.info.run_id
-        logger.info("MLflow run %s in experiment %r at %s", self.run_id, self.experiment_name, self.tracking_uri)
+        uri = redact(self.tracking_uri)
+        logger.info("MLflow run %s in experiment %r at %s", self.run_id, self.experiment_name, uri)
         return self.run_id
 
     def _reopen(self, run_id: str) -> str:
         try:
             run = self.client.get_run(run_id)
         except MlflowException as error:
-            raise ConfigurationError(f"MLflow run {run_id} to resume is not in {self.tracking_uri}: {error}") from error
+            raise ConfigurationError(
+                f"MLflow run {run_id} to resume is not in {redact(self.tracking_uri)}: {redact(str(error))}"
+            ) from error
         self.client.update_run(run_id, status=RunStatus.to_string(RunStatus.RUNNING))
         self.run_id = run_id
         self._logged_params = dict(run.data.params)
         self.set_tags(self.tags)
-        logger.info("Continuing MLflow run %s (was %s) at %s", run_id, run.info.status, self.tracking_uri)
+        logger.info("Continuing MLflow run %s (was %s) at %s", run_id, run.info.status, redact(self.tracking_uri))
         return run_id
 
     def end(self, status: str = "FINISHED") -> None:
@@ -138,8 +143,8 @@ class MlflowTracker:
             return
         status = RunStatus.KILLED if isinstance(exc, KeyboardInterrupt) else RunStatus.FAILED
         try:
-            self.set_tags({"error": f"{type(exc).__name__}: {exc}"[:5000]})
-            self.log_text("".join(traceback.format_exception(exc_type, exc, tb)), "error.txt")
+            self.set_tags({"error": redact(f"{type(exc).__name__}: {exc}")[:5000]})
+            self.log_text(redact("".join(traceback.format_exception(exc_type, exc, tb))), "error.txt")
         finally:
             self.end(RunStatus.to_string(status))
 

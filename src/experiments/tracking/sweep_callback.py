@@ -11,6 +11,8 @@ from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 from omegaconf import DictConfig
 
+from experiments.credentials import redact
+
 logger = logging.getLogger(__name__)
 
 
@@ -61,5 +63,5 @@ class PrepareTrackingStore(Callback):
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         experiment_id = ensure_experiment(self.tracking_uri, self.experiment_name)
         logger.info(
-            "Sweep logs to MLflow experiment %r (%s) at %s", self.experiment_name, experiment_id, self.tracking_uri
+            "Sweep logs to MLflow experiment %r (%s) at %s", self.experiment_name, experiment_id, redact(self.tracking_uri)
         )
