@@ -85,5 +85,5 @@ def test_an_unknown_head_name_is_refused(tmp_path: Path):
     folder = saved_tiny_classifier(tmp_path / "model")
     decision = json.loads((folder / "decision.json").read_text())
     (folder / "decision.json").write_text(json.dumps({**decision, "head": "os.abort"}))
-    with pytest.raises(ValueError, match=r"decision.json: unknown head 'os.abort'; the known heads are \['binary_sigmoid'"):
+    with pytest.raises(ValueError, match=r"decision.json: unknown head 'os.abort'; the known heads are \['binary_"):
         PairClassifier.load(folder)

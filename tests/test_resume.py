@@ -39,9 +39,7 @@ def test_a_resume_after_the_best_epoch_finishes_with_a_model(
     assert run.info.status == "FINISHED"
 
 
-def test_a_resume_with_another_config_is_refused_naming_the_keys(
-    compose_config, tracking_uri: str, tiny_wikiqa: Path
-):
+def test_a_resume_with_another_config_is_refused_naming_the_keys(compose_config, tracking_uri: str, tiny_wikiqa: Path):
     overrides = (*fast_overrides(tiny_wikiqa, epochs=1), "keep_checkpoints=true")
     train(compose_config(*overrides))
     changed = (*overrides, "resume=true", "seed=8", "trainer.learning_rate=0.01")

@@ -37,6 +37,7 @@ from experiments.heads.base import Head
 from experiments.negatives import NegativesMode
 from experiments.run_config import pin_run_config
 from experiments.sampling import EpochSampler, pair_lengths
+from experiments.signals import terminate_gracefully
 from experiments.tracking import EpochMetricsLogger, MlflowTracker
 from experiments.tracking.provenance import provenance_tags
 from experiments.training import (
@@ -209,7 +210,7 @@ def train(cfg: DictConfig) -> dict[str, float]:
     transformers.set_seed(cfg.seed)
     tags = redact_config(hydra_context() | provenance_tags(cfg.seed))
     tracker: MlflowTracker = build(cfg.tracking, run_name=run_name(cfg, tags), tags=tags, run_id=run_id)
-    with tracker:
+    with terminate_gracefully(), tracker:  # SIGTERM: the run ends KILLED, its checkpoints stay
         (Path(cfg.output_dir) / RUN_ID_FILE).write_text(str(tracker.run_id), encoding="utf-8")
         if checkpoint is not None:
             tracker.set_tags({"resumed_from": str(checkpoint.resolve())})

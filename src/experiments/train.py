@@ -15,6 +15,7 @@ from omegaconf import DictConfig
 from experiments.config import register_configs
 from experiments.credentials import move_credentials_to_environment
 from experiments.runner import train
+from experiments.signals import Terminated
 
 logger = logging.getLogger(__name__)
 
@@ -52,9 +53,16 @@ def run(cfg: DictConfig) -> float | None:
 
 
 def main() -> float | None:
-    """The Hydra app, with URI credentials moved to MLflow's env vars before Hydra records the command line."""
+    """The Hydra app, with URI credentials moved to MLflow's env vars before Hydra records the command line.
+
+    On SIGTERM (:mod:`experiments.signals`) it exits with 143 once the run is marked KILLED.
+    """
     sys.argv = move_credentials_to_environment(sys.argv, os.environ)
-    return run()
+    try:
+        return run()
+    except Terminated as stop:  # the run is marked KILLED; exit as a terminated job does
+        logger.error("%s; resume with resume=true output_dir=<the run's folder>", stop)
+        sys.exit(stop.exit_code)
 
 
 if __name__ == "__main__":

@@ -14,13 +14,15 @@ from typing import Any
 import requests
 from mlflow.entities import Metric, Param, RunStatus, RunTag
 from mlflow.exceptions import MlflowException
-from mlflow.tracking import MlflowClient
 from mlflow.utils.time import get_current_time_millis
 
 from experiments.credentials import redact
 from experiments.distributed import is_main_process, process_rank
 from experiments.errors import ConfigurationError
+from experiments.signals import Terminated
+from experiments.tracking.store_lock import open_client
 from experiments.tracking.sweep_callback import ensure_experiment
+from experiments.tracking.unreachable import GuardedClient, TrackingServerUnreachable, bound_http_retries
 
 logger = logging.getLogger(__name__)
 
@@ -64,8 +66,11 @@ def check_server(tracking_uri: str, timeout: float) -> None:
 class MlflowTracker:
     """Logs one run through :class:`mlflow.tracking.MlflowClient`, never through the global active run.
 
-    Use as a context manager: the run starts on entry and ends FINISHED, or FAILED (KILLED on
-    Ctrl-C) with the error in the tag ``error`` and the traceback as an artifact, when the block raises.
+    Use as a context manager: the run starts on entry and ends FINISHED, or FAILED (KILLED on Ctrl-C or
+    SIGTERM, :class:`~experiments.signals.Terminated`) with the error in the tag ``error`` and the traceback
+    as an artifact, when the block raises. When the server stops answering
+    (:class:`~experiments.tracking.unreachable.TrackingServerUnreachable`) the run is left RUNNING for
+    ``resume=true`` to continue.
     In a multi-process run (``torchrun``) only rank 0 creates and writes the run; on the other ranks
     every method does nothing, so one training never makes more than one run.
 
@@ -93,7 +98,9 @@ class MlflowTracker:
         self.run_name = run_name
         self.tags = dict(tags or {})
         self.health_timeout = health_timeout
-        self.client = MlflowClient(tracking_uri=tracking_uri)
+        if tracking_uri.startswith(("http://", "https://")):
+            bound_http_retries()
+        self.client = GuardedClient(open_client(tracking_uri), tracking_uri)
         self.run_id: str | None = None
         self._resume_run_id = run_id
         self._logged_params: dict[str, str] = {}
@@ -141,12 +148,18 @@ class MlflowTracker:
         if exc is None:
             self.end(RunStatus.to_string(RunStatus.FINISHED))
             return
-        status = RunStatus.KILLED if isinstance(exc, KeyboardInterrupt) else RunStatus.FAILED
+        if isinstance(exc, TrackingServerUnreachable):
+            logger.error("MLflow run %s stays RUNNING until resume=true continues it: %s", self.run_id, exc)
+            return
+        status = RunStatus.KILLED if isinstance(exc, KeyboardInterrupt | Terminated) else RunStatus.FAILED
         try:
-            self.set_tags({"error": redact(f"{type(exc).__name__}: {exc}")[:5000]})
-            self.log_text(redact("".join(traceback.format_exception(exc_type, exc, tb))), "error.txt")
-        finally:
-            self.end(RunStatus.to_string(status))
+            try:
+                self.set_tags({"error": redact(f"{type(exc).__name__}: {exc}")[:5000]})
+                self.log_text(redact("".join(traceback.format_exception(exc_type, exc, tb))), "error.txt")
+            finally:
+                self.end(RunStatus.to_string(status))
+        except TrackingServerUnreachable as unreachable:  # keep the run's own error as the one raised
+            logger.error("MLflow run %s could not be marked %s: %s", self.run_id, status, unreachable)
 
     def log_params(self, params: Mapping[str, Any]) -> None:
         """Log params; in a continued run, those already logged are kept (MLflow params cannot change)."""

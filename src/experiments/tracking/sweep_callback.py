@@ -12,6 +12,7 @@ from mlflow.tracking import MlflowClient
 from omegaconf import DictConfig
 
 from experiments.credentials import redact
+from experiments.tracking.store_lock import store_lock
 
 logger = logging.getLogger(__name__)
 
@@ -29,20 +30,24 @@ def default_artifact_location(tracking_uri: str, experiment_name: str) -> str | 
 
 
 def ensure_experiment(tracking_uri: str, experiment_name: str) -> str:
-    """The id of ``experiment_name``, created if missing; safe when several processes race to create it."""
-    client = MlflowClient(tracking_uri=tracking_uri)
-    experiment = client.get_experiment_by_name(experiment_name)
-    if experiment is not None:
-        return experiment.experiment_id
-    try:
-        return client.create_experiment(
-            experiment_name, artifact_location=default_artifact_location(tracking_uri, experiment_name)
-        )
-    except MlflowException:
+    """The id of ``experiment_name``, created if missing; safe when several processes race to create it.
+
+    A new SQLite store is created under :func:`~experiments.tracking.store_lock.store_lock`.
+    """
+    with store_lock(tracking_uri):
+        client = MlflowClient(tracking_uri=tracking_uri)
         experiment = client.get_experiment_by_name(experiment_name)
-        if experiment is None:
-            raise
-        return experiment.experiment_id
+        if experiment is not None:
+            return experiment.experiment_id
+        try:
+            return client.create_experiment(
+                experiment_name, artifact_location=default_artifact_location(tracking_uri, experiment_name)
+            )
+        except MlflowException:  # another process (e.g. on a server) created it first
+            experiment = client.get_experiment_by_name(experiment_name)
+            if experiment is None:
+                raise
+            return experiment.experiment_id
 
 
 class PrepareTrackingStore(Callback):
@@ -62,6 +67,5 @@ class PrepareTrackingStore(Callback):
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         experiment_id = ensure_experiment(self.tracking_uri, self.experiment_name)
-        logger.info(
-            "Sweep logs to MLflow experiment %r (%s) at %s", self.experiment_name, experiment_id, redact(self.tracking_uri)
-        )
+        uri = redact(self.tracking_uri)
+        logger.info("Sweep logs to MLflow experiment %r (%s) at %s", self.experiment_name, experiment_id, uri)
