@@ -18,7 +18,7 @@ FROZEN = ("trainer.learning_rate=1e-30",)
 
 def kill_after_first_checkpoint(tracking_uri: str, overrides: tuple[str, ...], run_dir: Path) -> None:
     job = start_job(run_dir, tracking_uri, overrides)
-    wait_for_checkpoint(job, run_dir)
+    wait_for_checkpoint(job, run_dir, timeout=900)
     job.send_signal(signal.SIGKILL)
     job.wait()
     assert not (run_dir / "model").exists(), "the job finished before it was killed"

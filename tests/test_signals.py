@@ -19,7 +19,7 @@ def test_sigterm_marks_the_run_killed_exits_143_and_the_job_resumes(
     overrides = fast_overrides(tiny_wikiqa, epochs=8)
     run_dir = tmp_path / "run"
     job = start_job(run_dir, tracking_uri, overrides)
-    wait_for_checkpoint(job, run_dir)
+    wait_for_checkpoint(job, run_dir, timeout=900)
     job.send_signal(signal.SIGTERM)
     _, stderr = job.communicate(timeout=300)
     assert job.returncode == 143, stderr[-3000:]
@@ -40,7 +40,7 @@ def test_sigterm_during_cross_validation_marks_the_parent_and_the_fold_killed(
 ):
     run_dir = tmp_path / "run"
     job = start_job(run_dir, tracking_uri, (*fast_overrides(tiny_wikiqa, epochs=50), "cv.folds=2"))
-    wait_for_checkpoint(job, run_dir / "fold-1")
+    wait_for_checkpoint(job, run_dir / "fold-1", timeout=900)
     job.send_signal(signal.SIGTERM)
     _, stderr = job.communicate(timeout=300)
     assert job.returncode == 143, stderr[-3000:]

@@ -22,7 +22,7 @@ def test_a_server_lost_mid_run_stops_the_job_at_a_checkpoint_and_the_resume_logs
     overrides = fast_overrides(tiny_wikiqa, epochs=EPOCHS)
     run_dir = tmp_path / "run"
     job = start_job(run_dir, own_server.url, overrides)
-    wait_for_checkpoint(job, run_dir)
+    wait_for_checkpoint(job, run_dir, timeout=900)
     own_server.stop()
     stopped = time.monotonic()
     _, stderr = job.communicate(timeout=300)

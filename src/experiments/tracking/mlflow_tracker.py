@@ -20,7 +20,7 @@ from experiments.credentials import redact
 from experiments.distributed import is_main_process, process_rank
 from experiments.errors import ConfigurationError
 from experiments.signals import Terminated
-from experiments.tracking.store_lock import open_client
+from experiments.tracking.store_lock import open_client, sqlite_database
 from experiments.tracking.sweep_callback import ensure_experiment
 from experiments.tracking.unreachable import GuardedClient, TrackingServerUnreachable, bound_http_retries
 
@@ -61,6 +61,22 @@ def check_server(tracking_uri: str, timeout: float) -> None:
         ) from error
     if not response.ok:
         logger.warning("%s answered %d; going on, MLflow requests may fail", redact(url), response.status_code)
+
+
+@contextmanager
+def read_only_store_named(tracking_uri: str) -> Iterator[None]:
+    """A SQLite store that cannot be written fails with one line naming the database, not SQLAlchemy's traceback."""
+    try:
+        yield
+    except MlflowException as error:
+        if "readonly database" not in str(error):
+            raise
+        database = sqlite_database(tracking_uri)
+        raise ConfigurationError(
+            f"tracking.tracking_uri={redact(tracking_uri)!r}: the database {database} cannot be written (attempt "
+            "to write a readonly database); check the permissions of the file and its folder, or point "
+            "tracking.tracking_uri elsewhere"
+        ) from None
 
 
 class MlflowTracker:
@@ -111,10 +127,11 @@ class MlflowTracker:
             logger.info("Rank %d: MLflow run left to rank 0", process_rank())
             return None
         check_server(self.tracking_uri, self.health_timeout)
-        if self._resume_run_id is not None:
-            return self._reopen(self._resume_run_id)
-        experiment_id = ensure_experiment(self.tracking_uri, self.experiment_name)
-        run = self.client.create_run(experiment_id, run_name=self.run_name, tags=self.tags)
+        with read_only_store_named(self.tracking_uri):
+            if self._resume_run_id is not None:
+                return self._reopen(self._resume_run_id)
+            experiment_id = ensure_experiment(self.tracking_uri, self.experiment_name)
+            run = self.client.create_run(experiment_id, run_name=self.run_name, tags=self.tags)
         self.run_id = run.info.run_id
         uri = redact(self.tracking_uri)
         logger.info("MLflow run %s in experiment %r at %s", self.run_id, self.experiment_name, uri)

@@ -22,7 +22,7 @@ def sqlite_database(tracking_uri: str) -> Path | None:
     """The database file of a ``sqlite:///`` URI (its query string dropped), or None for other stores."""
     if not tracking_uri.startswith(SQLITE_PREFIX):
         return None
-    return Path(tracking_uri.removeprefix(SQLITE_PREFIX).split("?", 1)[0]).expanduser()
+    return Path(tracking_uri.removeprefix(SQLITE_PREFIX).split("?", 1)[0].removeprefix("file:")).expanduser()
 
 
 @contextmanager
