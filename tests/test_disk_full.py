@@ -31,7 +31,7 @@ def test_a_checkpoint_that_cannot_be_written_fails_the_run_in_one_line(
         f"hydra.run.dir={run_dir}", f"tracking.tracking_uri={tracking_uri}",
     ]  # fmt: skip
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
-    job = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600, preexec_fn=limit_file_size)
+    job = subprocess.run(command, env=env, capture_output=True, text=True, timeout=900, preexec_fn=limit_file_size)
     assert job.returncode == 1
     message = f"cannot write a checkpoint to {run_dir / 'checkpoints'}: file write failed (is the disk full?)"
     assert message in job.stderr
