@@ -13,7 +13,7 @@ import pytest
 from sklearn.metrics import f1_score
 
 from experiments.data.wikiqa import load_wikiqa
-from experiments.decision import DecisionRule, save_classifier
+from experiments.decision import DecisionRule, PairClassifier, save_classifier
 from experiments.heads import BinarySigmoidHead
 from experiments.models import tiny_cross_encoder
 from experiments.runner import train
@@ -57,3 +57,33 @@ def test_the_saved_model_gives_the_same_predictions_in_a_fresh_process(
     predicted = np.array([int(label) for label in loaded["labels"]])
     assert (predicted == (np.array(loaded["scores"]) > loaded["threshold"])).all()
     assert f1_score(test["label"], predicted, zero_division=0) == pytest.approx(summary["test_f1"])
+
+
+def saved_tiny_classifier(folder: Path) -> Path:
+    rule = DecisionRule("binary_sigmoid", ["0", "1"], 0.5, "f1", 1, "dev_f1")
+    return save_classifier(tiny_cross_encoder(num_labels=1), BinarySigmoidHead(), rule, folder)
+
+
+def load_in_a_fresh_process(folder: Path) -> subprocess.CompletedProcess[str]:
+    code = "import sys; from experiments.decision import PairClassifier; print(PairClassifier.load(sys.argv[1]).head)"
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    return subprocess.run([sys.executable, "-c", code, str(folder)], env=env, capture_output=True, text=True)
+
+
+def test_a_model_folder_cannot_choose_code_to_run(tmp_path: Path):
+    folder = saved_tiny_classifier(tmp_path / "model")
+    decision = json.loads((folder / "decision.json").read_text())
+    assert "head_class" not in decision
+    # A folder saved before heads were looked up by name, with its import path replaced by a callable
+    (folder / "decision.json").write_text(json.dumps({**decision, "head_class": "os.abort"}))
+    loaded = load_in_a_fresh_process(folder)
+    assert loaded.returncode == 0, loaded.stderr[-2000:]
+    assert "BinarySigmoidHead" in loaded.stdout
+
+
+def test_an_unknown_head_name_is_refused(tmp_path: Path):
+    folder = saved_tiny_classifier(tmp_path / "model")
+    decision = json.loads((folder / "decision.json").read_text())
+    (folder / "decision.json").write_text(json.dumps({**decision, "head": "os.abort"}))
+    with pytest.raises(ValueError, match=r"decision.json: unknown head 'os.abort'; the known heads are \['binary_"):
+        PairClassifier.load(folder)

@@ -8,6 +8,7 @@ import numpy as np
 from omegaconf import DictConfig, OmegaConf, open_dict
 from sklearn.model_selection import StratifiedKFold
 
+from experiments.credentials import redact_config
 from experiments.data.splits import LABEL, PairSplits, class_counts
 from experiments.errors import ConfigurationError
 from experiments.tracking import MlflowTracker
@@ -64,7 +65,7 @@ def cross_validate(cfg: DictConfig, parent: MlflowTracker, data: PairSplits, run
             parent.tracking_uri, parent.experiment_name, f"{parent.run_name}-fold{k}", tags, None, parent.health_timeout
         )
         with child:
-            child.log_params(OmegaConf.to_container(fold_cfg))  # type: ignore[arg-type]
+            child.log_params(redact_config(OmegaConf.to_container(fold_cfg)))
             summaries.append(run_fold(fold_cfg, child, data=fold))
     summary = aggregate(summaries)
     parent.log_metrics(summary)

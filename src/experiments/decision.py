@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
 import shutil
@@ -16,7 +15,7 @@ import numpy as np
 from sentence_transformers.cross_encoder import CrossEncoder
 
 from experiments.calibration import Calibrator, NoCalibration
-from experiments.heads.base import Head
+from experiments.heads import Head, head_by_name
 from experiments.precision import FP32, autocast
 
 DECISION_FILE = "decision.json"
@@ -42,19 +41,16 @@ class DecisionRule:
     calibration: dict[str, Any] | None = None
 
 
-def _head_path(head: Head) -> str:
-    return f"{type(head).__module__}.{type(head).__qualname__}"
-
-
 def save_classifier(model: CrossEncoder, head: Head, rule: DecisionRule, folder: str | Path) -> Path:
     """Write the model and ``decision.json`` to a temporary folder, then move it into place at once."""
     folder = Path(folder)
+    if rule.head != head.name:
+        raise ValueError(f"the decision rule names head {rule.head!r}, the model has {head.name!r}")
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
     try:
         model.save_pretrained(str(staging))
-        payload = {**asdict(rule), "head_class": _head_path(head)}
-        (staging / DECISION_FILE).write_text(json.dumps(payload, indent=2), encoding="utf-8")
+        (staging / DECISION_FILE).write_text(json.dumps(asdict(rule), indent=2), encoding="utf-8")
         if folder.exists():
             retired = folder.with_name(f".{folder.name}-old")
             shutil.rmtree(retired, ignore_errors=True)
@@ -91,9 +87,14 @@ class PairClassifier:
         if not decision_path.is_file():
             raise FileNotFoundError(f"{decision_path} not found: {folder} is not a saved classifier")
         payload = json.loads(decision_path.read_text(encoding="utf-8"))
-        module, _, name = payload.pop("head_class").rpartition(".")
-        head = getattr(importlib.import_module(module), name)()
-        return cls(CrossEncoder(str(folder), device=device), head, DecisionRule(**payload))
+        # Folders saved before heads were looked up by name also hold the head's import path: never imported.
+        payload.pop("head_class", None)
+        rule = DecisionRule(**payload)
+        try:
+            head = head_by_name(rule.head)
+        except ValueError as error:
+            raise ValueError(f"{decision_path}: {error}") from None
+        return cls(CrossEncoder(str(folder), device=device), head, rule)
 
     def predict_proba(self, pairs: Sequence[tuple[str, str]], batch_size: int = 64) -> np.ndarray:
         """Calibrated probabilities: of the positive class, shape (n,), for binary heads; (n, C) otherwise.

@@ -21,6 +21,7 @@ from omegaconf import DictConfig, OmegaConf
 from experiments.calibration import Calibrator, effective_class_counts, fit_calibration, uncalibrated_metrics
 from experiments.config import check_config
 from experiments.console import run_summary
+from experiments.credentials import redact_config
 from experiments.cross_validation import cross_validate
 from experiments.data.splits import LABEL, TEXT_A, TEXT_B, PairSplits, class_counts, fingerprint, metric_safe
 from experiments.decision import DecisionRule, save_classifier
@@ -37,7 +38,9 @@ from experiments.evaluation.report import FOLDER, evaluation_figures, reliabilit
 from experiments.heads.base import Head
 from experiments.negatives import NegativesMode
 from experiments.precision import autocast, resolve_precision
+from experiments.run_config import pin_run_config
 from experiments.sampling import EpochSampler, pair_lengths
+from experiments.signals import terminate_gracefully
 from experiments.tracking import EpochMetricsLogger, MlflowTracker, flatten
 from experiments.tracking.datasets import split_inputs, split_rows
 from experiments.tracking.description import NOTE_TAG, run_note
@@ -208,20 +211,20 @@ def train(cfg: DictConfig) -> dict[str, float]:
     """Train, select the best epoch on dev, evaluate on test, log it all to MLflow; return the summary."""
     check_run_config(cfg)
     checkpoint, run_id = resume_point(cfg)
+    resolved = redact_config(OmegaConf.to_container(cfg, resolve=True))  # no credential is ever written
     transformers.set_seed(cfg.seed)
     plan = plan_run(cfg) if single_run() else None  # a single run's bad data or config leaves no MLflow run
-    tags = hydra_context() | provenance_tags(cfg.seed)
+    pin_run_config(resolved, cfg.output_dir, cfg.resume)
+    tags = redact_config(hydra_context() | provenance_tags(cfg.seed))
     name = run_name(tags, cfg.seed, tags.get("sweep_job"))
     tracker: MlflowTracker = build(cfg.tracking, run_name=name, tags=tags, run_id=run_id)
-    with tracker:
+    with terminate_gracefully(), tracker:  # SIGTERM: the run ends KILLED, its checkpoints stay
         (Path(cfg.output_dir) / RUN_ID_FILE).write_text(str(tracker.run_id), encoding="utf-8")
         if checkpoint is not None:
             tracker.set_tags({"resumed_from": str(checkpoint.resolve())})
-        resolved = OmegaConf.to_container(cfg, resolve=True)
-        resolved.pop("resume", None)  # type: ignore[union-attr]
-        tracker.log_params(resolved)  # type: ignore[arg-type]
+        tracker.log_params({key: value for key, value in resolved.items() if key != "resume"})
         tracker.log_params(override_params(tags.get("overrides", ""), set(flatten(resolved))))  # type: ignore[arg-type]
-        tracker.log_text(OmegaConf.to_yaml(cfg, resolve=True), "config/resolved.yaml")
+        tracker.log_text(OmegaConf.to_yaml(resolved), "config/resolved.yaml")
         plan = plan or plan_run(cfg)
         if cfg.cv.folds:
             return cross_validate(cfg, tracker, plan.data, _run)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -13,8 +14,10 @@ from hydra.types import RunMode
 from omegaconf import DictConfig
 
 from experiments.config import register_configs
+from experiments.credentials import move_credentials_to_environment
 from experiments.errors import ConfigurationError
 from experiments.runner import train
+from experiments.signals import Terminated
 
 logger = logging.getLogger(__name__)
 
@@ -71,7 +74,7 @@ def usage_error(error: ConfigurationError) -> None:
 
 
 @hydra.main(version_base="1.3", config_path=config_dir(), config_name="train")
-def main(cfg: DictConfig) -> float | None:
+def run(cfg: DictConfig) -> float | None:
     """Run one job; return the best dev value of ``evaluation.select_metric`` for sweepers.
 
     A single run stopped by a :class:`ConfigurationError` (bad config, data or environment) prints
@@ -95,6 +98,19 @@ def main(cfg: DictConfig) -> float | None:
         logger.exception("Job %s failed; the sweep goes on (fail_fast=false)", HydraConfig.get().job.num)
         return None
     return summary[f"best_{cfg.evaluation.select_metric}"]
+
+
+def main() -> float | None:
+    """The Hydra app, with URI credentials moved to MLflow's env vars before Hydra records the command line.
+
+    On SIGTERM (:mod:`experiments.signals`) it exits with 143 once the run is marked KILLED.
+    """
+    sys.argv = move_credentials_to_environment(sys.argv, os.environ)
+    try:
+        return run()
+    except Terminated as stop:  # the run is marked KILLED; exit as a terminated job does
+        logger.error("%s; resume with resume=true output_dir=<the run's folder>", stop)
+        sys.exit(stop.exit_code)
 
 
 if __name__ == "__main__":

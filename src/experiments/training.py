@@ -79,6 +79,14 @@ def training_arguments(
     return CrossEncoderTrainingArguments(**arguments)
 
 
+class CheckpointWriteError(OSError):
+    """A checkpoint could not be written (a full disk, a quota, a file size limit)."""
+
+
+# What torch.save says when the disk fills up under it (``[enforce fail at inline_container.cc:...]``).
+TORCH_WRITE_FAILURES = ("inline_container", "PytorchStreamWriter", "file write failed")
+
+
 class TrainingProgress(ProgressCallback):
     """transformers' progress bar, without its copy of the evaluation metrics (the evaluator logs them once)."""
 
@@ -116,6 +124,18 @@ class GuardedCrossEncoderTrainer(CrossEncoderTrainer):
             checkpoint,
         )
         super()._load_best_model()
+
+    def _save_checkpoint(self, model: Any, trial: Any) -> None:
+        try:
+            super()._save_checkpoint(model, trial)
+        except (OSError, RuntimeError) as error:
+            if isinstance(error, RuntimeError) and not any(text in str(error) for text in TORCH_WRITE_FAILURES):
+                raise
+            reason = error.strerror if isinstance(error, OSError) and error.strerror else "file write failed"
+            raise CheckpointWriteError(
+                f"cannot write a checkpoint to {self.args.output_dir}: {reason} (is the disk full?); the earlier "
+                "checkpoints are kept: free space and continue with resume=true"
+            ) from None
 
     def compute_loss(
         self, model: Any, inputs: dict[str, Any], return_outputs: bool = False, num_items_in_batch: Any = None

@@ -76,6 +76,16 @@ class PairClassificationEvaluator(BaseEvaluator):
         """The scores of the latest call, or None before the first."""
         return next(reversed(self.scores_by_epoch.values()), None)
 
+    def scores_at(self, epoch: int, model: CrossEncoder) -> np.ndarray:
+        """The scores kept for ``epoch``, or ``model``'s scores when this process did not evaluate it.
+
+        After ``resume=true`` the epochs before the checkpoint were scored by the killed process; the
+        model in hand is then the restored best one, so scoring it again gives that epoch's scores.
+        """
+        if epoch in self.scores_by_epoch:
+            return self.scores_by_epoch[epoch]
+        return self.head.scores(model, self.pairs, self.batch_size)
+
     def __call__(
         self, model: CrossEncoder, output_path: str | None = None, epoch: float = -1, steps: int = -1
     ) -> dict[str, float]:

@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable
 
 from transformers import TrainerCallback, TrainerControl, TrainerState, TrainingArguments
+from transformers.trainer_utils import SaveStrategy
 
 from experiments.tracking.mlflow_tracker import MlflowTracker
 
@@ -19,7 +20,10 @@ class EpochMetricsLogger(TrainerCallback):
     ``train_epoch_seconds`` is the wall time of the epoch's training steps, evaluation excluded.
     ``history`` keeps every epoch's metrics (epoch 1 first) for model selection and plots; when
     training resumes from a checkpoint, the epochs before it are restored from the trainer state
-    (they are in the MLflow run already and are not logged again).
+    (they are in the MLflow run already; only the last of them is logged again, at the same step with the
+    same values, in case the job stopped between its checkpoint and its logging). With checkpoints, an
+    epoch is logged after its checkpoint is written: a tracking server that fails then stops the job
+    with that epoch saved (see :mod:`experiments.tracking.unreachable`).
 
     Args:
         tracker: the run to log into.
@@ -31,6 +35,7 @@ class EpochMetricsLogger(TrainerCallback):
         self.tracker = tracker
         self.extra_metrics = extra_metrics
         self.history: list[dict[str, float]] = []
+        self._unlogged: list[dict[str, float]] = []
         self._train_loss: float | None = None
         self._epoch_start: float | None = None
         self._epoch_seconds: float | None = None
@@ -57,6 +62,7 @@ class EpochMetricsLogger(TrainerCallback):
             if any(key.startswith(EVAL_PREFIX) for key in logs):
                 epoch = round(logs.get("epoch", 0))
                 self.history.append({"epoch": float(epoch), **self._record(epoch, logs, train_loss)})
+        self._unlogged = self.history[-1:]
 
     def _record(self, epoch: int, metrics: dict[str, float], train_loss: float | None) -> dict[str, float]:
         record = {
@@ -94,6 +100,23 @@ class EpochMetricsLogger(TrainerCallback):
         **kwargs: object,
     ) -> None:
         epoch = round(state.epoch or 0)
-        record = self._record(epoch, metrics or {}, self._train_loss)
-        self.history.append({"epoch": float(epoch), **record})
-        self.tracker.log_metrics(record, step=epoch)
+        record = {"epoch": float(epoch), **self._record(epoch, metrics or {}, self._train_loss)}
+        self.history.append(record)
+        self._unlogged.append(record)
+        if args.save_strategy == SaveStrategy.NO:
+            self._log_unlogged()
+
+    def on_save(self, args: TrainingArguments, state: TrainerState, control: TrainerControl, **kwargs: object) -> None:
+        self._log_unlogged()
+
+    def on_train_end(
+        self, args: TrainingArguments, state: TrainerState, control: TrainerControl, **kwargs: object
+    ) -> None:
+        self._log_unlogged()
+
+    def _log_unlogged(self) -> None:
+        while self._unlogged:
+            record = self._unlogged[0]
+            epoch = round(record["epoch"])
+            self.tracker.log_metrics({key: value for key, value in record.items() if key != "epoch"}, step=epoch)
+            self._unlogged.pop(0)

@@ -14,13 +14,16 @@ from typing import Any
 import requests
 from mlflow.entities import DatasetInput, Metric, Param, RunStatus, RunTag
 from mlflow.exceptions import MlflowException
-from mlflow.tracking import MlflowClient
 from mlflow.utils.time import get_current_time_millis
 
+from experiments.credentials import redact
 from experiments.distributed import is_main_process, process_rank
 from experiments.errors import ConfigurationError
+from experiments.signals import Terminated
 from experiments.tracking.names import mlflow_metrics
 from experiments.tracking.store import ensure_experiment
+from experiments.tracking.store_lock import open_client, sqlite_database
+from experiments.tracking.unreachable import GuardedClient, TrackingServerUnreachable, bound_http_retries
 
 logger = logging.getLogger(__name__)
 
@@ -53,18 +56,38 @@ def check_server(tracking_uri: str, timeout: float) -> None:
         response = requests.get(url, timeout=timeout)
     except requests.RequestException as error:
         raise ConfigurationError(
-            f"tracking.tracking_uri={tracking_uri!r}: the MLflow server did not answer {url} within {timeout:g} s "
+            f"tracking.tracking_uri={redact(tracking_uri)!r}: the MLflow server did not answer {redact(url)} "
+            f"within {timeout:g} s "
             f"({type(error).__name__}); start the server or point tracking.tracking_uri elsewhere"
         ) from error
     if not response.ok:
-        logger.warning("%s answered %d; going on, MLflow requests may fail", url, response.status_code)
+        logger.warning("%s answered %d; going on, MLflow requests may fail", redact(url), response.status_code)
+
+
+@contextmanager
+def read_only_store_named(tracking_uri: str) -> Iterator[None]:
+    """A SQLite store that cannot be written fails with one line naming the database, not SQLAlchemy's traceback."""
+    try:
+        yield
+    except MlflowException as error:
+        if "readonly database" not in str(error):
+            raise
+        database = sqlite_database(tracking_uri)
+        raise ConfigurationError(
+            f"tracking.tracking_uri={redact(tracking_uri)!r}: the database {database} cannot be written (attempt "
+            "to write a readonly database); check the permissions of the file and its folder, or point "
+            "tracking.tracking_uri elsewhere"
+        ) from None
 
 
 class MlflowTracker:
     """Logs one run through :class:`mlflow.tracking.MlflowClient`, never through the global active run.
 
-    Use as a context manager: the run starts on entry and ends FINISHED, or FAILED (KILLED on
-    Ctrl-C) with the error in the tag ``error`` and the traceback as an artifact, when the block raises.
+    Use as a context manager: the run starts on entry and ends FINISHED, or FAILED (KILLED on Ctrl-C or
+    SIGTERM, :class:`~experiments.signals.Terminated`) with the error in the tag ``error`` and the traceback
+    as an artifact, when the block raises. When the server stops answering
+    (:class:`~experiments.tracking.unreachable.TrackingServerUnreachable`) the run is left RUNNING for
+    ``resume=true`` to continue.
     In a multi-process run (``torchrun``) only rank 0 creates and writes the run; on the other ranks
     every method does nothing, so one training never makes more than one run.
 
@@ -99,7 +122,9 @@ class MlflowTracker:
         self.run_name = run_name
         self.tags = dict(tags or {})
         self.health_timeout = health_timeout
-        self.client = MlflowClient(tracking_uri=tracking_uri)
+        if tracking_uri.startswith(("http://", "https://")):
+            bound_http_retries()
+        self.client = GuardedClient(open_client(tracking_uri), tracking_uri)
         self.run_id: str | None = None
         self._resume_run_id = run_id
         self._logged_params: dict[str, str] = {}
@@ -110,24 +135,28 @@ class MlflowTracker:
             logger.info("Rank %d: MLflow run left to rank 0", process_rank())
             return None
         check_server(self.tracking_uri, self.health_timeout)
-        if self._resume_run_id is not None:
-            return self._reopen(self._resume_run_id)
-        experiment_id = ensure_experiment(self.tracking_uri, self.experiment_name)
-        run = self.client.create_run(experiment_id, run_name=self.run_name, tags=self.tags)
+        with read_only_store_named(self.tracking_uri):
+            if self._resume_run_id is not None:
+                return self._reopen(self._resume_run_id)
+            experiment_id = ensure_experiment(self.tracking_uri, self.experiment_name)
+            run = self.client.create_run(experiment_id, run_name=self.run_name, tags=self.tags)
         self.run_id = run.info.run_id
-        logger.info("MLflow run %s in experiment %r at %s", self.run_id, self.experiment_name, self.tracking_uri)
+        uri = redact(self.tracking_uri)
+        logger.info("MLflow run %s in experiment %r at %s", self.run_id, self.experiment_name, uri)
         return self.run_id
 
     def _reopen(self, run_id: str) -> str:
         try:
             run = self.client.get_run(run_id)
         except MlflowException as error:
-            raise ConfigurationError(f"MLflow run {run_id} to resume is not in {self.tracking_uri}: {error}") from error
+            raise ConfigurationError(
+                f"MLflow run {run_id} to resume is not in {redact(self.tracking_uri)}: {redact(str(error))}"
+            ) from error
         self.client.update_run(run_id, status=RunStatus.to_string(RunStatus.RUNNING))
         self.run_id = run_id
         self._logged_params = dict(run.data.params)
         self.set_tags(self.tags)
-        logger.info("Continuing MLflow run %s (was %s) at %s", run_id, run.info.status, self.tracking_uri)
+        logger.info("Continuing MLflow run %s (was %s) at %s", run_id, run.info.status, redact(self.tracking_uri))
         return run_id
 
     def end(self, status: str = "FINISHED") -> None:
@@ -144,12 +173,18 @@ class MlflowTracker:
         if exc is None:
             self.end(RunStatus.to_string(RunStatus.FINISHED))
             return
-        status = RunStatus.KILLED if isinstance(exc, KeyboardInterrupt) else RunStatus.FAILED
+        if isinstance(exc, TrackingServerUnreachable):
+            logger.error("MLflow run %s stays RUNNING until resume=true continues it: %s", self.run_id, exc)
+            return
+        status = RunStatus.KILLED if isinstance(exc, KeyboardInterrupt | Terminated) else RunStatus.FAILED
         try:
-            self.set_tags({"error": f"{type(exc).__name__}: {exc}"[:5000]})
-            self.log_text("".join(traceback.format_exception(exc_type, exc, tb)), "error.txt")
-        finally:
-            self.end(RunStatus.to_string(status))
+            try:
+                self.set_tags({"error": redact(f"{type(exc).__name__}: {exc}")[:5000]})
+                self.log_text(redact("".join(traceback.format_exception(exc_type, exc, tb))), "error.txt")
+            finally:
+                self.end(RunStatus.to_string(status))
+        except TrackingServerUnreachable as unreachable:  # keep the run's own error as the one raised
+            logger.error("MLflow run %s could not be marked %s: %s", self.run_id, status, unreachable)
 
     def log_params(self, params: Mapping[str, Any]) -> None:
         """Log params; in a continued run, those already logged are kept (MLflow params cannot change)."""

@@ -7,6 +7,8 @@ from pathlib import Path
 from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
+from experiments.tracking.store_lock import store_lock
+
 # MLflow opens an experiment of this kind on its training view (runs, charts) instead of the GenAI overview.
 EXPERIMENT_KIND_TAG = "mlflow.experimentKind"
 EXPERIMENT_KIND = "custom_model_development"
@@ -28,22 +30,25 @@ def ensure_experiment(tracking_uri: str, experiment_name: str) -> str:
     """The id of ``experiment_name``, created if missing; safe when several processes race to create it.
 
     The experiment is tagged ``mlflow.experimentKind=custom_model_development``; an existing experiment
-    without that tag gets it (one with another kind, set by a person, is left as it is).
+    without that tag gets it (one with another kind, set by a person, is left as it is). A new SQLite store
+    is created under :func:`~experiments.tracking.store_lock.store_lock`, so processes started together all
+    find it whole.
     """
-    client = MlflowClient(tracking_uri=tracking_uri)
-    experiment = client.get_experiment_by_name(experiment_name)
-    if experiment is not None:
-        if EXPERIMENT_KIND_TAG not in experiment.tags:
-            client.set_experiment_tag(experiment.experiment_id, EXPERIMENT_KIND_TAG, EXPERIMENT_KIND)
-        return experiment.experiment_id
-    try:
-        return client.create_experiment(
-            experiment_name,
-            artifact_location=default_artifact_location(tracking_uri, experiment_name),
-            tags={EXPERIMENT_KIND_TAG: EXPERIMENT_KIND},
-        )
-    except MlflowException:
+    with store_lock(tracking_uri):
+        client = MlflowClient(tracking_uri=tracking_uri)
         experiment = client.get_experiment_by_name(experiment_name)
-        if experiment is None:
-            raise
-        return experiment.experiment_id
+        if experiment is not None:
+            if EXPERIMENT_KIND_TAG not in experiment.tags:
+                client.set_experiment_tag(experiment.experiment_id, EXPERIMENT_KIND_TAG, EXPERIMENT_KIND)
+            return experiment.experiment_id
+        try:
+            return client.create_experiment(
+                experiment_name,
+                artifact_location=default_artifact_location(tracking_uri, experiment_name),
+                tags={EXPERIMENT_KIND_TAG: EXPERIMENT_KIND},
+            )
+        except MlflowException:  # another process (e.g. on a server) created it first
+            experiment = client.get_experiment_by_name(experiment_name)
+            if experiment is None:
+                raise
+            return experiment.experiment_id

@@ -8,6 +8,7 @@ from typing import Any
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
+from experiments.credentials import redact
 from experiments.tracking.store import default_artifact_location, ensure_experiment
 
 __all__ = ["PrepareTrackingStore", "default_artifact_location", "ensure_experiment"]
@@ -32,6 +33,5 @@ class PrepareTrackingStore(Callback):
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         experiment_id = ensure_experiment(self.tracking_uri, self.experiment_name)
-        logger.info(
-            "Sweep logs to MLflow experiment %r (%s) at %s", self.experiment_name, experiment_id, self.tracking_uri
-        )
+        uri = redact(self.tracking_uri)
+        logger.info("Sweep logs to MLflow experiment %r (%s) at %s", self.experiment_name, experiment_id, uri)

@@ -1,0 +1,49 @@
+"""SIGTERM (SLURM time limit or preemption, ``timeout``): the run ends KILLED with the reason, and resumes."""
+
+from __future__ import annotations
+
+import signal
+from pathlib import Path
+
+from experiments.runner import train
+from experiments.training import last_checkpoint
+from tests.conftest import fast_overrides
+from tests.test_faults import runs, start_job, wait_for_checkpoint
+
+REASON = "Terminated: SIGTERM received: the job was stopped"
+
+
+def test_sigterm_marks_the_run_killed_exits_143_and_the_job_resumes(
+    compose_config, tracking_uri: str, tiny_wikiqa: Path, tmp_path: Path
+):
+    overrides = fast_overrides(tiny_wikiqa, epochs=8)
+    run_dir = tmp_path / "run"
+    job = start_job(run_dir, tracking_uri, overrides)
+    wait_for_checkpoint(job, run_dir, timeout=900)
+    job.send_signal(signal.SIGTERM)
+    _, stderr = job.communicate(timeout=300)
+    assert job.returncode == 143, stderr[-3000:]
+    assert not (run_dir / "model").exists(), "the job finished before it was stopped"
+    (killed,) = runs(tracking_uri)
+    assert killed.info.status == "KILLED"
+    assert killed.data.tags["error"].startswith(REASON)
+    assert last_checkpoint(run_dir / "checkpoints") is not None
+
+    train(compose_config(*overrides, "resume=true"))
+    (run,) = runs(tracking_uri)
+    assert run.info.run_id == killed.info.run_id and run.info.status == "FINISHED"
+    assert (run_dir / "model" / "decision.json").is_file()
+
+
+def test_sigterm_during_cross_validation_marks_the_parent_and_the_fold_killed(
+    tracking_uri: str, tiny_wikiqa: Path, tmp_path: Path
+):
+    run_dir = tmp_path / "run"
+    job = start_job(run_dir, tracking_uri, (*fast_overrides(tiny_wikiqa, epochs=50), "cv.folds=2"))
+    wait_for_checkpoint(job, run_dir / "fold-1", timeout=900)
+    job.send_signal(signal.SIGTERM)
+    _, stderr = job.communicate(timeout=300)
+    assert job.returncode == 143, stderr[-3000:]
+    statuses = sorted((run.data.tags.get("cv_fold", "parent"), run.info.status) for run in runs(tracking_uri))
+    assert statuses == [("1", "KILLED"), ("parent", "KILLED")]
+    assert all(run.data.tags["error"].startswith(REASON) for run in runs(tracking_uri))
