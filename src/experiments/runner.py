@@ -329,7 +329,7 @@ def _run(
         best_epoch=best_epoch,
         select_metric=cfg.evaluation.select_metric,
     )
-    model_dir = None
+    model_dir: Path | None = None
     if is_main_process():  # one writer per run under torchrun
         model_dir = save_classifier(model, head, rule, Path(cfg.output_dir) / "model")
         tracker.set_tags({"model_dir": str(model_dir.resolve())})
