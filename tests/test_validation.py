@@ -41,9 +41,7 @@ def test_a_pair_loss_with_fixed_k_negatives_stops_before_any_run(compose_config,
     assert runs_in(tracking_uri) == []
 
 
-def test_an_unknown_select_metric_offers_only_metrics_that_select(
-    compose_config, tracking_uri: str, tiny_wikiqa: Path
-):
+def test_an_unknown_select_metric_offers_only_metrics_that_select(compose_config, tracking_uri: str, tiny_wikiqa: Path):
     with pytest.raises(ConfigurationError, match=r"evaluation.select_metric='dev_f2' is not a metric") as error:
         train(compose_config(*fast_overrides(tiny_wikiqa), "evaluation.select_metric=dev_f2"))
     offered = str(error.value).split("choose one of ")[1]
