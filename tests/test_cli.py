@@ -14,7 +14,7 @@ from tests.conftest import fast_overrides
 SRC = Path(__file__).resolve().parents[1] / "src"
 
 
-def cli(*args: str, cwd: Path, timeout_s: int = 600) -> subprocess.CompletedProcess[str]:
+def cli(*args: str, cwd: Path, timeout_s: int = 1800) -> subprocess.CompletedProcess[str]:
     """``python -m experiments.train ARGS`` in ``cwd`` with this checkout's source and a SQLite store in ``cwd``."""
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
     env["MLFLOW_TRACKING_URI"] = f"sqlite:///{cwd / 'mlflow.db'}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from experiments.training import timing_metrics
+from experiments.training import epoch_of_checkpoint, timing_metrics
 
 
 def test_timing_metrics_split_training_from_evaluation():
@@ -17,3 +17,14 @@ def test_timing_metrics_split_training_from_evaluation():
     assert timing_metrics(history, pairs_trained=400) == pytest.approx(
         {"train_runtime_s": 25.0, "eval_runtime_s": 5.0, "eval_share": 0.2, "train_pairs_per_second": 20.0}
     )
+
+
+def test_the_restored_checkpoint_is_named_by_its_epoch():
+    history = [
+        {"loss": 0.5, "epoch": 1.0, "step": 19},
+        {"eval_dev_f1": 0.2, "epoch": 1.0, "step": 19},
+        {"eval_dev_f1": 0.1, "epoch": 2.0, "step": 38},
+    ]
+    assert epoch_of_checkpoint(history, "/run/checkpoints/checkpoint-19") == 1
+    assert epoch_of_checkpoint(history, "/run/checkpoints/checkpoint-38") == 2
+    assert epoch_of_checkpoint(history, "/run/checkpoints/checkpoint-7") is None

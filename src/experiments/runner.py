@@ -363,7 +363,7 @@ def _run(
         precision=precision,
         calibration=calibrator.to_dict(),
     )
-    model_dir = None
+    model_dir: Path | None = None
     if is_main_process():  # one writer per run under torchrun
         model_dir = save_classifier(model, head, rule, Path(cfg.output_dir) / "model")
         tracker.set_tags({"model_dir": str(model_dir.resolve())})
