@@ -92,7 +92,7 @@ def mini_wikiqa(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def run_app(
-    args: Sequence[str], cwd: Path, tracking_uri: str, timeout_s: int = 600, module: Sequence[str] | None = None
+    args: Sequence[str], cwd: Path, tracking_uri: str, timeout_s: int = 1800, module: Sequence[str] | None = None
 ) -> subprocess.CompletedProcess[str]:
     """``python -m experiments.train ARGS`` (or another ``module`` command) with this checkout's source."""
     env = {**os.environ, "MLFLOW_TRACKING_URI": tracking_uri, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
