@@ -110,6 +110,9 @@ class PairClassifier:
 
     def predict(self, pairs: Sequence[tuple[str, str]], batch_size: int = 64) -> list[str]:
         """Label names: the dev-tuned threshold (on calibrated scores) for binary heads, argmax otherwise."""
-        scores = self.predict_proba(pairs, batch_size)
+        return self.labels(self.predict_proba(pairs, batch_size))
+
+    def labels(self, scores: np.ndarray) -> list[str]:
+        """Label names of scores from :meth:`predict_proba`: above the threshold (binary heads) or argmax."""
         ids = (scores > self.rule.threshold).astype(int) if self.head.binary else np.argmax(scores, axis=1)
         return [self.rule.label_names[i] for i in ids]

@@ -54,7 +54,7 @@ class PairClassifierModel(PythonModel):
     def predict(self, context: PythonModelContext, model_input: pd.DataFrame, params: Any = None) -> pd.DataFrame:
         pairs = list(zip(model_input[TEXT_A].astype(str), model_input[TEXT_B].astype(str), strict=True))
         scores = self.classifier.scores(pairs)
-        labels = self.classifier.predict(pairs)
+        labels = self.classifier.labels(scores)
         if not self.classifier.head.binary:
             scores = scores.max(axis=1)
         return pd.DataFrame({LABEL: labels, SCORE: scores.astype(float)})
