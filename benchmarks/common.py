@@ -125,6 +125,8 @@ def _framework_overrides(data: Path, work: Path, epochs: int, max_length: int) -
     return [
         f"data.root={data}",
         "data.max_train_rows=null",
+        "sampling=none",  # the plain script's rows and learning rate, whatever the defaults
+        "trainer.learning_rate=5e-5",
         f"trainer.epochs={epochs}",
         f"model.max_length={max_length}",
         "trainer.save_checkpoints=false",
