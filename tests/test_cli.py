@@ -9,6 +9,7 @@ from pathlib import Path
 
 from mlflow.tracking import MlflowClient
 
+from experiments.tracking.sweep_run import SWEEP_PARENT_TAG
 from tests.conftest import fast_overrides
 
 SRC = Path(__file__).resolve().parents[1] / "src"
@@ -26,7 +27,8 @@ def cli(*args: str, cwd: Path, timeout_s: int = 1800) -> subprocess.CompletedPro
 def runs(cwd: Path) -> list:
     client = MlflowClient(f"sqlite:///{cwd / 'mlflow.db'}")
     experiment = client.get_experiment_by_name("crossencoder-imbalance")
-    return [] if experiment is None else client.search_runs([experiment.experiment_id])
+    found = [] if experiment is None else client.search_runs([experiment.experiment_id])
+    return [run for run in found if SWEEP_PARENT_TAG not in run.data.tags]  # jobs, not a sweep's parent
 
 
 def test_a_config_error_is_one_line_on_stderr_and_status_2(tmp_path: Path):
@@ -72,7 +74,7 @@ def test_a_run_shows_signs_of_life_metrics_once_and_ends_with_a_summary(tmp_path
     assert "pin_memory" not in out
     (run,) = runs(tmp_path)
     tail = result.stdout.rstrip().splitlines()[-6:]
-    assert tail[0].startswith(f"Best epoch {int(run.data.metrics['best_epoch'])} (by dev_f1 = ")
+    assert tail[0].startswith(f"Best epoch {int(run.data.metrics['dev/best_epoch'])} (by dev_f1 = ")
     assert tail[1].startswith("  dev   F1 ") and tail[2].startswith("  test  F1 ")
     assert tail[3:] == [
         f"Model:      {tmp_path / 'run' / 'model'}",

@@ -45,6 +45,5 @@ def test_a_dev_file_with_one_class_stops_before_training(compose_config, tmp_pat
     with pytest.raises(ConfigurationError, match=re.escape(f"files: the dev split ({dev_file}) holds only class '0'")):
         train(cfg)
     assert not (tmp_path / "run" / "checkpoints").exists()
-    client = MlflowClient(tracking_uri)
-    run = client.search_runs([client.get_experiment_by_name("crossencoder-imbalance").experiment_id])[0]
-    assert run.info.status == "FAILED" and "holds only class '0'" in run.data.tags["error"]
+    # A single run checks its data before its MLflow run exists: nothing is recorded (a sweep job records FAILED).
+    assert MlflowClient(tracking_uri).get_experiment_by_name("crossencoder-imbalance") is None

@@ -40,7 +40,7 @@ def test_a_server_lost_mid_run_stops_the_job_at_a_checkpoint_and_the_resume_logs
         client = MlflowClient(server.url)
         (run,) = client.search_runs([client.get_experiment_by_name(EXPERIMENT).experiment_id])
         assert run.info.status == "FINISHED"
-        steps = {metric.step for metric in client.get_metric_history(run.info.run_id, "dev_f1")}
+        steps = {metric.step for metric in client.get_metric_history(run.info.run_id, "dev/f1")}
         assert steps == set(range(1, EPOCHS + 1))
     finally:
         server.stop()

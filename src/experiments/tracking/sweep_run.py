@@ -189,7 +189,7 @@ class SweepRun(Callback):
                 client,
                 [self.experiment_name],
                 out,
-                metric=self.compare_metric,
+                metrics=[self.compare_metric],
                 curve_metric=self.select_metric,
                 sweep_id=str(sweep_dir),
             )
