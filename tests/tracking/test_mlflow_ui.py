@@ -124,7 +124,7 @@ def test_the_run_has_a_readable_name_and_a_markdown_description(trained: Trained
     note = trained.run.data.tags["mlflow.note.content"]
     best_epoch = int(trained.summary["best_epoch"])
     assert "**Data** `wikiqa`: train 80 rows (0: " in note and "dev 40 rows" in note
-    assert "**head** binary_sigmoid" in note and "**loss** focal" in note and "**sampling** none" in note
+    assert "**head** binary_sigmoid" in note and "**loss** focal" in note and "**sampling** rotating" in note
     assert f"**Best epoch** {best_epoch} of 2 (by `dev_f1`)." in note
     assert f"| f1 | {trained.summary['best_dev_f1']:.4f} | {trained.summary['test_f1']:.4f} |" in note
 

@@ -22,6 +22,7 @@ from mlflow.entities import Run, RunStatus
 from mlflow.tracking import MlflowClient
 from omegaconf import DictConfig, OmegaConf
 
+from experiments.errors import ConfigurationError
 from experiments.tracking.names import mlflow_metric_name
 from experiments.tracking.store import ensure_experiment
 
@@ -193,6 +194,9 @@ class SweepRun(Callback):
                 curve_metric=self.select_metric,
                 sweep_id=str(sweep_dir),
             )
+        except ConfigurationError as error:  # e.g. no job finished: nothing to compare
+            logger.warning("No comparison for this sweep: %s", error)
+            return None
         except Exception:
             logger.exception("The sweep's comparison failed; the jobs' runs are complete in MLflow")
             return None
