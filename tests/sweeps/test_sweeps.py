@@ -76,7 +76,8 @@ def test_a_joblib_sweep_is_one_parent_run_holding_the_comparison(grid_sweep: Swe
     expected = {"comparison.md", "comparison.csv", "comparison.tex", "test_f1_by_group.png", "dev_f1_curves.png"}
     assert {f"comparison/{name}" for name in expected} <= artifacts
     table = (grid_sweep.sweep_dir / "comparison" / "comparison.md").read_text()
-    assert table.strip() in parent.data.tags["mlflow.note.content"] and "binary_softmax" in table
+    note = parent.data.tags["mlflow.note.content"]
+    assert table.strip() in note and "binary softmax" in table  # readable names in the table
     assert "Sweep finished: 4 jobs, 4 finished, 0 failed" in grid_sweep.output
     assert f"Comparison: {grid_sweep.sweep_dir / 'comparison' / 'comparison.md'}" in grid_sweep.output
     assert (
