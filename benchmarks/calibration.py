@@ -1,15 +1,22 @@
 """What calibration buys on WikiQA: test ECE, Brier, F1 and AP before and after each calibrator, mean ± std.
 
     flock /tmp/bench.lock python benchmarks/calibration.py --seeds 1 2 3
+    python benchmarks/calibration.py --sweep-dir multirun/2026-11-30/00-33-58 --match loss=plain
 
-Three training configurations (``--configs``): ``sampling=rotating`` (1:2 rotating undersampling, the model
-trains at a third positives), ``loss=inverse_frequency`` and ``loss=plain`` without sampling. Each seed of each
-configuration is ONE run of the project's runner (``experiments.runner.train``, ``calibration=none``, the
-default budget of ``conf/`` unless ``--max-train-rows`` / ``--epochs`` / ``--max-length`` say otherwise). Its
-saved model (the best epoch) scores dev and test once; every calibrator of ``conf/calibration/`` is then fitted
-on those dev logits and judged on the test logits exactly as ``calibration=<name>`` does in a run: the dev
-thresholds are re-chosen on the calibrated dev scores and test F1 is taken at the re-chosen F1 threshold. The
-``none`` row is "before". ECE: 15 equal-width bins of the positive-class probability; Brier: mean (p - y)^2.
+Each model is scored on dev and test once; every calibrator of ``conf/calibration/`` is then fitted on those dev
+logits and judged on the test logits exactly as ``calibration=<name>`` does in a run: the dev thresholds are
+re-chosen on the calibrated dev scores and test F1 is taken at the re-chosen F1 threshold. The ``none`` row is
+"before". ECE: 15 equal-width bins of the positive-class probability; Brier: mean (p - y)^2.
+
+The models come from one of two places:
+
+- ``--sweep-dir``: the jobs of finished ``experiments-train -m`` sweeps (each job folder holds its
+  ``run_config.yaml`` and ``model/``), grouped by their overrides without ``seed``; ``--match`` keeps the jobs
+  with any of the given overrides. Nothing is trained.
+- otherwise one run of the project's runner per seed and ``--configs`` entry (``calibration=none``, the default
+  budget of ``conf/`` unless ``--max-train-rows`` / ``--epochs`` / ``--max-length`` say otherwise):
+  ``sampling=rotating`` (the default 1:1 rotating undersampling: the model trains at half positives), and
+  ``loss=inverse_frequency`` and ``loss=plain`` on the whole split without sampling.
 """
 
 from __future__ import annotations
@@ -21,6 +28,8 @@ import shlex
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -33,16 +42,21 @@ from mlflow.tracking import MlflowClient
 from omegaconf import DictConfig, OmegaConf
 
 from experiments.calibration import Calibrator, effective_class_counts
-from experiments.data.splits import metric_safe
+from experiments.data.splits import LABEL, class_counts
 from experiments.decision import PairClassifier
+from experiments.precision import autocast
+from experiments.run_config import CONFIG_FILE
 from experiments.runner import DEV, RUN_ID_FILE, TEST, build_evaluator, prepare_data, test_metrics, train
+from experiments.tracking.names import mlflow_metric_name
 from experiments.train import config_dir
 
 CONFIGS = {
     "sampling=rotating": ["sampling=rotating"],
-    "loss=inverse_frequency": ["loss=inverse_frequency"],
-    "loss=plain": ["loss=plain"],
+    "loss=inverse_frequency": ["loss=inverse_frequency", "sampling=none"],
+    "loss=plain": ["loss=plain", "sampling=none"],
 }
+# Overrides that say where or how often a sweep's job ran, not what it trained: left out of a job's label.
+NOT_A_SETTING = ("seed=", "experiment=", "tracking.", "output_dir=", "hydra.")
 CALIBRATORS = ["none", "prior", "temperature", "platt", "isotonic"]
 COLUMNS = {
     "test ECE": "test_ece",
@@ -65,6 +79,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--epochs", type=int, default=None, help="default: conf/trainer/default.yaml")
     parser.add_argument("--max-length", type=int, default=None, help="default: the model config's")
     parser.add_argument("--tracking-uri", default=None, help="MLflow store; a temporary SQLite file by default")
+    parser.add_argument(
+        "--sweep-dir", type=Path, nargs="+", default=None, help="calibrate the saved models of these sweeps' jobs"
+    )
+    parser.add_argument("--match", nargs="+", default=None, help="with --sweep-dir: jobs with any of these overrides")
     parser.add_argument("--json", type=Path, default=None, help="also write every seed's figures here")
     parser.add_argument("overrides", nargs="*", help="extra Hydra overrides for every run, e.g. trainer.batch_size=16")
     return parser.parse_args(argv)
@@ -94,18 +112,16 @@ def param_value(text: str) -> Any:
         return text
 
 
-def class_counts_of_run(client: MlflowClient, run_id: str, label_names: list[str]) -> tuple[list[float], list[float]]:
-    """The class mass trained on (after sampling, re-weighted as the loss weighs classes) and the class counts of
-    the training data, from what the run logged: what ``calibration=prior`` in that run would have used."""
+def trained_class_mass(client: MlflowClient, run_id: str) -> list[float]:
+    """The class mass the run trained on (after sampling, re-weighted as the loss weighs classes), from what it
+    logged: what ``calibration=prior`` in that run would have used."""
     params = client.get_run(run_id).data.params
     loss_config = {
         key.removeprefix("loss_config."): param_value(value)
         for key, value in params.items()
         if key.startswith("loss_config.")
     }
-    trained = effective_class_counts(json.loads(params["loss_class_counts"]), loss_config)
-    metrics = client.get_run(run_id).data.metrics
-    return trained, [metrics[f"data_train_count_{metric_safe(name)}"] for name in label_names]
+    return effective_class_counts(json.loads(params["loss_class_counts"]), loss_config)
 
 
 def calibrate_post_hoc(
@@ -116,10 +132,12 @@ def calibrate_post_hoc(
     head, batch_size = classifier.head, cfg.evaluation.batch_size
     data = prepare_data(cfg)
     dev, test = (build_evaluator(data, split, head, cfg) for split in (DEV, TEST))
-    dev_logits = head.class_logits(classifier.model, dev.pairs, batch_size)
-    test_logits = head.class_logits(classifier.model, test.pairs, batch_size)
+    with autocast(classifier.rule.precision, classifier.model.device.type):  # as the run scored
+        dev_logits = head.class_logits(classifier.model, dev.pairs, batch_size)
+        test_logits = head.class_logits(classifier.model, test.pairs, batch_size)
     run_id = (output / RUN_ID_FILE).read_text(encoding="utf-8").strip()
-    trained, world = class_counts_of_run(client, run_id, data.label_names)
+    trained = trained_class_mass(client, run_id)
+    world = class_counts(data.train[LABEL], data.num_classes)  # the training data's priors, before sampling
     results = {}
     for name in calibrators:
         calibrator: Calibrator = instantiate(OmegaConf.load(Path(config_dir()) / "calibration" / f"{name}.yaml"))
@@ -140,44 +158,90 @@ def mean_std(values: list[float]) -> str:
     return f"{values_array.mean():.3f} ± {values_array.std(ddof=1):.3f}"
 
 
+@dataclass(frozen=True)
+class Job:
+    """One trained model to calibrate: its settings' label, seed, output folder, config and the run's test F1."""
+
+    label: str
+    seed: int
+    output: Path
+    cfg: DictConfig
+    run_test_f1: float
+
+
+def sweep_jobs(sweep_dirs: list[Path], match: list[str] | None) -> Iterator[Job]:
+    """The finished jobs of ``experiments-train -m`` sweeps, labelled by their overrides without the seed."""
+    for sweep_dir in sweep_dirs:
+        for folder in sorted(sweep_dir.iterdir(), key=lambda path: (len(path.name), path.name)):
+            overrides_file = folder / ".hydra" / "overrides.yaml"
+            if not (folder / CONFIG_FILE).is_file() or not (folder / "model").is_dir() or not overrides_file.is_file():
+                continue
+            overrides = [str(item) for item in OmegaConf.load(overrides_file)]
+            if match and not set(match) & set(overrides):
+                continue
+            cfg = OmegaConf.load(folder / CONFIG_FILE)
+            assert isinstance(cfg, DictConfig)
+            run_id = (folder / RUN_ID_FILE).read_text(encoding="utf-8").strip()
+            run = MlflowClient(cfg.tracking.tracking_uri).get_run(run_id)
+            label = " ".join(item for item in overrides if not item.startswith(NOT_A_SETTING))
+            yield Job(label, int(cfg.seed), folder, cfg, run.data.metrics.get(mlflow_metric_name("test_f1"), np.nan))
+
+
+def trained_jobs(args: argparse.Namespace, folder: Path, tracking_uri: str) -> Iterator[Job]:
+    """One runner run per ``--configs`` entry and seed, trained when the job is reached."""
+    for config in args.configs:
+        for seed in args.seeds:
+            output = folder / f"{config.replace('=', '-')}-seed{seed}"
+            cfg = compose_run(args, config, seed, output, tracking_uri)
+            summary = train(cfg)
+            yield Job(config, seed, output, cfg, summary["test_f1"])
+
+
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
     args = parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     header("Calibration on WikiQA: before and after each calibrator")
     per_seed: dict[str, dict[str, list[dict[str, float]]]] = {}
+    seeds: dict[str, list[int]] = {}
     with tempfile.TemporaryDirectory(prefix="bench-calibration-") as folder:
         tracking_uri = args.tracking_uri or f"sqlite:///{Path(folder) / 'mlflow.db'}"
-        client = MlflowClient(tracking_uri)
-        for config in args.configs:
-            per_seed[config] = {name: [] for name in args.calibrators}
-            for seed in args.seeds:
-                start = time.perf_counter()
-                output = Path(folder) / f"{config.replace('=', '-')}-seed{seed}"
-                cfg = compose_run(args, config, seed, output, tracking_uri)
-                summary = train(cfg)
-                results = calibrate_post_hoc(cfg, output, client, args.calibrators)
-                if "none" in results and not np.isclose(results["none"]["test_f1"], summary["test_f1"]):
-                    logging.warning(
-                        "%s seed %d: post-hoc test F1 %.4f, the run's %.4f",
-                        config,
-                        seed,
-                        results["none"]["test_f1"],
-                        summary["test_f1"],
-                    )
-                for name, values in results.items():
-                    per_seed[config][name].append(values)
-                cells = ", ".join(f"{name} ECE {values['test_ece']:.3f}" for name, values in results.items())
-                print(f"{config} seed {seed} ({time.perf_counter() - start:.0f} s): {cells}", flush=True)
+        if args.sweep_dir:
+            jobs = sweep_jobs(args.sweep_dir, args.match)
+        else:
+            jobs = trained_jobs(args, Path(folder), tracking_uri)
+        start = time.perf_counter()
+        for job in jobs:
+            client = MlflowClient(job.cfg.tracking.tracking_uri)
+            results = calibrate_post_hoc(job.cfg, job.output, client, args.calibrators)
+            if "none" in results and not np.isclose(results["none"]["test_f1"], job.run_test_f1, atol=1e-3):
+                logging.warning(
+                    "%s seed %d: post-hoc test F1 %.4f, the run's %.4f",
+                    job.label,
+                    job.seed,
+                    results["none"]["test_f1"],
+                    job.run_test_f1,
+                )
+            by_calibrator = per_seed.setdefault(job.label, {name: [] for name in args.calibrators})
+            for name, values in results.items():
+                by_calibrator[name].append(values)
+            seeds.setdefault(job.label, []).append(job.seed)
+            cells = ", ".join(f"{name} ECE {values['test_ece']:.3f}" for name, values in results.items())
+            print(f"{job.label} seed {job.seed} ({time.perf_counter() - start:.0f} s): {cells}", flush=True)
+            start = time.perf_counter()
+    if not per_seed:
+        sys.exit(f"error: no finished job with model/ in {[str(path) for path in args.sweep_dir or []]}")
     rows = [
-        [config, name, *(mean_std([values.get(key, np.nan) for values in runs]) for key in COLUMNS.values())]
-        for config, by_calibrator in per_seed.items()
+        [label, name, *(mean_std([values.get(key, np.nan) for values in runs]) for key in COLUMNS.values())]
+        for label, by_calibrator in per_seed.items()
         for name, runs in by_calibrator.items()
     ]
     print()
     print(markdown_table(["training", "calibration", *COLUMNS], rows, text_columns=2))
     print()
-    print(f"Mean ± std over seeds {args.seeds}; model={args.model}; one training run per seed and configuration.")
+    for label, label_seeds in seeds.items():
+        print(f"{label}: seeds {sorted(label_seeds)} (n = {len(label_seeds)})")
+    print("Mean ± std over seeds; one trained model per seed and configuration.")
     print("Command: " + shlex.join(["python", "benchmarks/calibration.py", *argv]))
     if args.json is not None:
         args.json.write_text(json.dumps(per_seed, indent=2), encoding="utf-8")

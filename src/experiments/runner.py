@@ -51,6 +51,7 @@ from experiments.training import (
     GuardedCrossEncoderTrainer,
     early_stopping,
     last_checkpoint,
+    time_budget,
     timing_metrics,
     training_arguments,
 )
@@ -271,6 +272,7 @@ def _run(
     epoch_logger = EpochMetricsLogger(tracker, extra_metrics=sampler.epoch_metrics)
     trainer_settings: dict[str, Any] = OmegaConf.to_container(cfg.trainer, resolve=True)  # type: ignore[assignment]
     group_by_length = trainer_settings.pop("group_by_length")
+    stop_on_time_budget = time_budget(trainer_settings.pop("time_budget_minutes"))
     precision = trainer_settings["precision"] = resolve_precision(trainer_settings["precision"])
     tracker.log_params({"precision": precision})
     batching = negatives.batch_sampler(
@@ -293,7 +295,11 @@ def _run(
         train_dataset=negatives.train_dataset(data.train),
         loss=loss,
         evaluator=dev_evaluator,
-        callbacks=[epoch_logger, *early_stopping(cfg.evaluation.early_stopping_patience, cfg.trainer.save_checkpoints)],
+        callbacks=[
+            epoch_logger,
+            *early_stopping(cfg.evaluation.early_stopping_patience, cfg.trainer.save_checkpoints),
+            *stop_on_time_budget,
+        ],
     )
     tracker.log_metrics(negatives.stats)
     trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)

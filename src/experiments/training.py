@@ -4,13 +4,14 @@ timings, and the checkpoint a killed job resumes from."""
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import torch
 from sentence_transformers.cross_encoder import CrossEncoderTrainer, CrossEncoderTrainingArguments
-from transformers import EarlyStoppingCallback, ProgressCallback, TrainerCallback
+from transformers import EarlyStoppingCallback, ProgressCallback, TrainerCallback, TrainerControl, TrainerState
 from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR
 
 from experiments.errors import ConfigurationError
@@ -206,3 +207,36 @@ def early_stopping(patience: int | None, save_checkpoints: bool) -> list[Trainer
     if not save_checkpoints:
         raise ConfigurationError("evaluation.early_stopping_patience needs trainer.save_checkpoints=true")
     return [EarlyStoppingCallback(early_stopping_patience=patience)]
+
+
+class TimeBudget(TrainerCallback):
+    """Stop after the epoch whose successor would end past ``minutes`` of training (dev scoring included).
+
+    Whole epochs only, so every epoch trained is scored on dev and can be selected; the learning-rate schedule
+    stays the one planned for ``trainer.epochs``. The clock starts when this process starts training.
+    """
+
+    def __init__(self, minutes: float) -> None:
+        self.seconds = 60.0 * minutes
+        self.started = time.monotonic()
+        self.epochs_here = 0
+
+    def on_train_begin(self, args: Any, state: TrainerState, control: TrainerControl, **kwargs: Any) -> None:
+        self.started = time.monotonic()
+
+    def on_epoch_end(self, args: Any, state: TrainerState, control: TrainerControl, **kwargs: Any) -> None:
+        self.epochs_here += 1
+        elapsed = time.monotonic() - self.started
+        if elapsed + elapsed / self.epochs_here > self.seconds:
+            logger.info(
+                "trainer.time_budget_minutes=%g: stopping after epoch %d (%.1f min trained; one more would pass it)",
+                self.seconds / 60.0,
+                round(state.epoch or 0),
+                elapsed / 60.0,
+            )
+            control.should_training_stop = True
+
+
+def time_budget(minutes: float | None) -> list[TrainerCallback]:
+    """A :class:`TimeBudget` for ``trainer.time_budget_minutes`` (none when it is null)."""
+    return [] if minutes is None else [TimeBudget(float(minutes))]

@@ -38,6 +38,7 @@ class TrainerConfig:
     dataloader_num_workers: int = MISSING
     group_by_length: bool = MISSING
     length_chunk_batches: int = MISSING
+    time_budget_minutes: float | None = MISSING
     extra_args: dict[str, Any] = field(default_factory=dict)
 
 
@@ -148,6 +149,7 @@ CONSTRAINTS: tuple[Constraint, ...] = (
     Constraint("trainer.max_grad_norm", lambda v: v > 0, "be positive"),
     Constraint("trainer.length_chunk_batches", lambda v: v >= 1, "be a positive integer"),
     Constraint("trainer.dataloader_num_workers", lambda v: v >= 0, "be non-negative"),
+    Constraint("trainer.time_budget_minutes", lambda v: v is None or v > 0, "be null or a positive number of minutes"),
     Constraint("trainer.precision", lambda v: v in PRECISIONS, f"be one of {list(PRECISIONS)}"),
     Constraint("evaluation.select_metric", lambda v: v.startswith("dev_"), "name a dev metric such as dev_f1"),
     Constraint(
