@@ -205,6 +205,27 @@ def test_the_focal_search_preset_searches_gamma_and_alpha():
     assert "gamma" in cfg.loss and "alpha" in cfg.loss and cfg.hydra.sweeper.max_failure_rate == 1.0
 
 
+def test_the_wikiqa_search_preset_searches_dev_map_within_a_time_budget():
+    cfg = compose_with_hydra("experiment=wikiqa_search")
+    assert cfg.evaluation.select_metric == "dev_map" and cfg.trainer.time_budget_minutes == 12
+    assert cfg.negatives._target_.endswith("SampleKNegatives") and cfg.data.max_train_groups is None
+    assert cfg.sampling._target_.endswith("NoSampling")
+    params = cfg.hydra.sweeper.params
+    assert {"loss", "negatives.k", "trainer.learning_rate", "trainer.epochs", "trainer.batch_size"} <= set(params)
+    assert cfg.hydra.sweeper.direction == "maximize"
+    if importlib.util.find_spec("hydra_plugins.hydra_optuna_sweeper") is not None:  # the optuna extra reads them
+        from hydra.core.override_parser.overrides_parser import OverridesParser
+        from hydra_plugins.hydra_optuna_sweeper._impl import create_optuna_distribution_from_override
+
+        parser = OverridesParser.create()
+        distributions = {
+            key: create_optuna_distribution_from_override(parser.parse_override(f"{key}={value}"))
+            for key, value in params.items()
+        }
+        assert (distributions["negatives.k"].low, distributions["negatives.k"].high) == (2, 8)
+        assert type(distributions["trainer.learning_rate"]).__name__ == "LogUniformDistribution"
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(importlib.util.find_spec("hydra_plugins.hydra_optuna_sweeper") is None, reason="optuna extra")
 def test_failed_optuna_trials_are_recorded_and_the_search_goes_on(
