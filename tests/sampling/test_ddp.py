@@ -26,8 +26,9 @@ from datasets import Dataset
 
 from experiments.errors import ConfigurationError
 from experiments.sampling import EpochBatchSampler, NoSampling, RotatingUnderSampling, even_steps
+from tests.mlflow_server import free_port
 from tests.sampling.ddp_rows import BATCH_SIZE, CASES, EPOCHS, case_name
-from tests.sweeps.conftest import SRC, free_port
+from tests.sweeps.conftest import SRC
 
 SCRIPT = Path(__file__).with_name("ddp_rows.py")
 RANKS = 2

@@ -6,12 +6,8 @@ Sweeps run as subprocesses (``python -m experiments.train -m ...``), the way use
 from __future__ import annotations
 
 import os
-import signal
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,63 +17,23 @@ from mlflow.entities import Run
 from mlflow.tracking import MlflowClient
 
 from experiments.data.wikiqa import embedded_wikiqa_dir
+from tests.mlflow_server import start_server
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 # A small copy of WikiQA (passed as data.root) keeps each job to seconds: whole-file rows, nothing changed.
 MINI_ROWS = {"train": 400, "dev": 150, "test": 150}
 # Tiny model, 100 training rows, 2 epochs: each job takes seconds.
 TINY_JOB = ("experiment=smoke", "data.max_train_rows=100", "trainer.epochs=2")
-SERVER_START_S = 300
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def wait_for_health(url: str, process: subprocess.Popen[bytes], timeout_s: float) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"mlflow server exited with {process.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/health", timeout=5) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.5)
-    raise TimeoutError(f"mlflow server at {url} not healthy after {timeout_s} s")
 
 
 @pytest.fixture(scope="session")
 def mlflow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """``mlflow server`` with a SQLite store and served artifacts on a free local port; its URI."""
-    folder = tmp_path_factory.mktemp("mlflow-server")
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    command = [
-        sys.executable, "-m", "mlflow", "server",
-        "--backend-store-uri", f"sqlite:///{folder / 'mlflow.db'}",
-        "--artifacts-destination", str(folder / "artifacts"),
-        "--serve-artifacts",
-        "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
-    ]  # fmt: skip
-    # No job runner: its huey workers are not needed for tracking, and they slow the start on a busy machine
-    env = {**os.environ, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}
-    with (folder / "server.log").open("wb") as log:
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=env)
+    server = start_server(tmp_path_factory.mktemp("mlflow-server"))
     try:
-        wait_for_health(url, process, SERVER_START_S)
-        yield url
+        yield server.url
     finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+        server.stop()
 
 
 @pytest.fixture(scope="session")

@@ -14,8 +14,8 @@ from omegaconf import open_dict
 from experiments.credentials import move_credentials_to_environment, redact
 from experiments.runner import train
 from tests.conftest import fast_overrides
+from tests.mlflow_server import Server
 from tests.sweeps.conftest import SRC
-from tests.tracking.conftest import Server
 
 PASSWORD = "S3cretPw"
 

@@ -10,8 +10,8 @@ from omegaconf import open_dict
 
 from experiments.runner import train
 from tests.conftest import fast_overrides
+from tests.mlflow_server import Server, start_server
 from tests.test_faults import EXPERIMENT, start_job, wait_for_checkpoint
-from tests.tracking.conftest import Server, start_server
 
 EPOCHS = 12
 

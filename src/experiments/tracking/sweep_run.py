@@ -9,6 +9,7 @@ sit under one study run). When the sweep ends the parent gets ``experiments-comp
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import shlex
@@ -37,6 +38,7 @@ SWEEP_PARENT_TAG = "sweep_parent"
 NOTE_TAG = "mlflow.note.content"
 COMPARISON = "comparison"
 FINISHED = RunStatus.to_string(RunStatus.FINISHED)
+KILLED = RunStatus.to_string(RunStatus.KILLED)
 
 
 def sweep_parent_tags(sweep_dir: str | Path) -> dict[str, str]:
@@ -117,6 +119,7 @@ class SweepRun(Callback):
         self.compare_metric = compare_metric or f"test_{select_metric.removeprefix('dev_')}"
         self.run_id: str | None = None
         self.experiment_id: str | None = None
+        self.ended = False
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         client = MlflowClient(self.tracking_uri)
@@ -142,20 +145,18 @@ class SweepRun(Callback):
         sweep_dir.mkdir(parents=True, exist_ok=True)
         (sweep_dir / PARENT_RUN_FILE).write_text(self.run_id, encoding="utf-8")
         os.environ[PARENT_RUN_ENV] = self.run_id
+        atexit.register(self._close_if_stopped)  # Hydra skips on_multirun_end when the sweep raises
         logger.info("Sweep parent run %s (%r) in experiment %r", self.run_id, name, self.experiment_name)
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         if self.run_id is None or self.experiment_id is None:
             return
+        self.ended = True
         os.environ.pop(PARENT_RUN_ENV, None)
         client = MlflowClient(self.tracking_uri)
         sweep_dir = Path(str(config.hydra.sweep.dir))
-        children = child_runs(client, self.experiment_id, self.run_id)
-        statuses = Counter(run.info.status for run in children)
-        finished = statuses.get(FINISHED, 0)
-        client.log_metric(self.run_id, "sweep/jobs", float(len(children)))
-        client.log_metric(self.run_id, "sweep/finished", float(finished))
-        client.log_metric(self.run_id, "sweep/failed", float(len(children) - finished))
+        children = self._log_job_counts(client)
+        finished = sum(run.info.status == FINISHED for run in children)
         table = self._comparison(client, sweep_dir)
         best = best_run(client, children, self.select_metric)
         failed = len(children) - finished
@@ -179,6 +180,39 @@ class SweepRun(Callback):
         status = RunStatus.FINISHED if finished else RunStatus.FAILED
         client.set_terminated(self.run_id, status=RunStatus.to_string(status))
         self._summary(sweep_dir, len(children), finished, best, table is not None)
+
+    def _log_job_counts(self, client: MlflowClient) -> list[Run]:
+        """``sweep/jobs|finished|failed`` on the parent; the children."""
+        children = child_runs(client, str(self.experiment_id), str(self.run_id))
+        finished = Counter(run.info.status for run in children).get(FINISHED, 0)
+        client.log_metric(str(self.run_id), "sweep/jobs", float(len(children)))
+        client.log_metric(str(self.run_id), "sweep/finished", float(finished))
+        client.log_metric(str(self.run_id), "sweep/failed", float(len(children) - finished))
+        return children
+
+    def _close_if_stopped(self) -> None:
+        """At exit of a sweep that stopped before its end (Ctrl-C, ``fail_fast=true``, a launcher error): the
+        parent ends KILLED when a job was killed, FAILED otherwise, instead of staying RUNNING."""
+        if self.ended or self.run_id is None:
+            return
+        try:
+            client = MlflowClient(self.tracking_uri)
+            if client.get_run(self.run_id).info.status != RunStatus.to_string(RunStatus.RUNNING):
+                return
+            children = self._log_job_counts(client)
+            killed = any(run.info.status == KILLED for run in children)
+            reason = (
+                "The sweep was interrupted: a job was killed"
+                if killed
+                else "The sweep stopped on an error: a job failed with fail_fast=true, or the launcher failed"
+            )
+            client.set_tag(self.run_id, "error", reason)
+            finished = sum(run.info.status == FINISHED for run in children)
+            note = f"**{reason}.** {len(children)} jobs started, {finished} finished; no comparison was made."
+            client.set_tag(self.run_id, NOTE_TAG, note)
+            client.set_terminated(self.run_id, status=KILLED if killed else RunStatus.to_string(RunStatus.FAILED))
+        except Exception as error:  # the process is ending: report, never raise
+            logger.error("Could not close the sweep's parent run %s: %s", self.run_id, error)
 
     def _comparison(self, client: MlflowClient, sweep_dir: Path) -> str | None:
         """``experiments-compare`` over the sweep's jobs into ``<sweep dir>/comparison``, logged on the parent."""
