@@ -12,7 +12,8 @@ The models come from one of two places:
 
 - ``--sweep-dir``: the jobs of finished ``experiments-train -m`` sweeps (each job folder holds its
   ``run_config.yaml`` and ``model/``), grouped by their overrides without ``seed``; ``--match`` keeps the jobs
-  with any of the given overrides. Nothing is trained.
+  with any of the given overrides (``loss=plain loss=focal,sampling=none``: plain jobs, and focal jobs of
+  ``sampling=none``). Nothing is trained.
 - otherwise one run of the project's runner per seed and ``--configs`` entry (``calibration=none``, the default
   budget of ``conf/`` unless ``--max-train-rows`` / ``--epochs`` / ``--max-length`` say otherwise):
   ``sampling=rotating`` (the default 1:1 rotating undersampling: the model trains at half positives), and
@@ -82,7 +83,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--sweep-dir", type=Path, nargs="+", default=None, help="calibrate the saved models of these sweeps' jobs"
     )
-    parser.add_argument("--match", nargs="+", default=None, help="with --sweep-dir: jobs with any of these overrides")
+    parser.add_argument(
+        "--match",
+        nargs="+",
+        default=None,
+        help="with --sweep-dir: the jobs with any of these overrides (a,b: with both), e.g. loss=plain",
+    )
     parser.add_argument("--json", type=Path, default=None, help="also write every seed's figures here")
     parser.add_argument("overrides", nargs="*", help="extra Hydra overrides for every run, e.g. trainer.batch_size=16")
     return parser.parse_args(argv)
@@ -177,7 +183,7 @@ def sweep_jobs(sweep_dirs: list[Path], match: list[str] | None) -> Iterator[Job]
             if not (folder / CONFIG_FILE).is_file() or not (folder / "model").is_dir() or not overrides_file.is_file():
                 continue
             overrides = [str(item) for item in OmegaConf.load(overrides_file)]
-            if match and not set(match) & set(overrides):
+            if match and not any(set(item.split(",")) <= set(overrides) for item in match):
                 continue
             cfg = OmegaConf.load(folder / CONFIG_FILE)
             assert isinstance(cfg, DictConfig)
