@@ -168,6 +168,12 @@ def test_one_pair_has_no_p_value():
     assert math.isnan(paired_pvalue(np.array([0.5]), np.array([0.4]), "ttest"))
 
 
+@pytest.mark.parametrize("test", ["ttest", "wilcoxon", "bootstrap"])
+def test_identical_paired_runs_show_no_difference(test: str):
+    # e.g. inverse-frequency weights on 1:1 undersampled epochs: every weight is 1, the runs are plain's
+    assert paired_pvalue(np.array([0.38, 0.41, 0.35]), np.array([0.38, 0.41, 0.35]), test) == 1.0
+
+
 def test_metrics_logged_by_no_run_are_skipped_and_named():
     comparison = compare_groups(runs(), ["test/f1", "test_map"], ["head"])
     assert comparison.metrics == ["test_f1"] and comparison.skipped == ["test_map"]

@@ -151,20 +151,20 @@ def group_labels(frame: pd.DataFrame, keys: Sequence[str]) -> pd.Series:
 
 
 def paired_pvalue(first: np.ndarray, second: np.ndarray, test: str, seed: int = 0) -> float:
-    """Two-sided p-value that ``first`` and ``second`` differ, runs paired by seed (NaN below 2 pairs).
+    """Two-sided p-value that ``first`` and ``second`` differ, runs paired by seed (NaN below 2 pairs; 1 when
+    every paired difference is 0: identical runs show no difference, where the tests themselves give NaN).
 
-    ``ttest``: :func:`scipy.stats.ttest_rel`; ``wilcoxon``: :func:`scipy.stats.wilcoxon` (NaN when every
-    difference is 0); ``bootstrap``: twice the smaller share of paired bootstrap resamples of the seeds whose
-    mean difference is ≤ 0 or ≥ 0 (at most 1).
+    ``ttest``: :func:`scipy.stats.ttest_rel`; ``wilcoxon``: :func:`scipy.stats.wilcoxon`; ``bootstrap``: twice
+    the smaller share of paired bootstrap resamples of the seeds whose mean difference is ≤ 0 or ≥ 0 (at most 1).
     """
     if len(first) < 2:
         return float("nan")
     difference = first - second
+    if test in TESTS and not np.any(difference):
+        return 1.0
     if test == "ttest":
         return float(stats.ttest_rel(first, second).pvalue)
     if test == "wilcoxon":
-        if not np.any(difference):
-            return float("nan")
         return float(stats.wilcoxon(first, second).pvalue)
     if test == "bootstrap":
         rng = np.random.default_rng(seed)
