@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import signal
 from pathlib import Path
 
+import pytest
+
 from experiments.runner import train
+from experiments.signals import StopOnSignal, Terminated, terminate_gracefully
 from experiments.training import last_checkpoint
 from tests.conftest import fast_overrides
 from tests.test_faults import runs, start_job, wait_for_checkpoint
@@ -47,3 +51,26 @@ def test_sigterm_during_cross_validation_marks_the_parent_and_the_fold_killed(
     statuses = sorted((run.data.tags.get("cv_fold", "parent"), run.info.status) for run in runs(tracking_uri))
     assert statuses == [("1", "KILLED"), ("parent", "KILLED")]
     assert all(run.data.tags["error"].startswith(REASON) for run in runs(tracking_uri))
+
+
+class SignalsItselfWhenCollected:
+    """Sends ``signum`` to its own process from ``__del__``: the handler's exception is then one that Python
+    ignores ("Exception ignored in ..."), as when a Ctrl-C lands in SQLAlchemy's garbage collection."""
+
+    def __init__(self, signum: int) -> None:
+        self.signum = signum
+
+    def __del__(self) -> None:
+        os.kill(os.getpid(), self.signum)
+        for _ in range(10_000):  # bytecode for the handler to run in
+            pass
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")  # the swallowed raise, on purpose
+@pytest.mark.parametrize(("signum", "expected"), [(signal.SIGINT, KeyboardInterrupt), (signal.SIGTERM, Terminated)])
+def test_a_signal_swallowed_by_a_finalizer_stops_training_at_the_next_step(signum: int, expected: type):
+    with terminate_gracefully():
+        SignalsItselfWhenCollected(signum)  # collected at once; its handler's raise is ignored
+        with pytest.raises(expected):
+            StopOnSignal().on_step_end()
+    StopOnSignal().on_step_end()  # the block is over: nothing pending

@@ -40,7 +40,7 @@ from experiments.negatives import NegativesMode
 from experiments.precision import autocast, resolve_precision
 from experiments.run_config import pin_run_config
 from experiments.sampling import EpochSampler, pair_lengths
-from experiments.signals import terminate_gracefully
+from experiments.signals import StopOnSignal, terminate_gracefully
 from experiments.tracking import EpochMetricsLogger, MlflowTracker, flatten
 from experiments.tracking.datasets import split_inputs, split_rows
 from experiments.tracking.description import NOTE_TAG, run_note
@@ -297,6 +297,7 @@ def _run(
         evaluator=dev_evaluator,
         callbacks=[
             epoch_logger,
+            StopOnSignal(),
             *early_stopping(cfg.evaluation.early_stopping_patience, cfg.trainer.save_checkpoints),
             *stop_on_time_budget,
         ],

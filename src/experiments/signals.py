@@ -4,6 +4,11 @@ Python's default for SIGTERM is to die at once, which leaves the MLflow run RUNN
 :func:`terminate_gracefully` a SIGTERM raises :class:`Terminated` instead: the tracker marks the run (and, under
 ``cv.folds``, the current fold's child run) KILLED with the reason, the epoch checkpoints stay for
 ``resume=true``, and the command exits with 143 (128 + SIGTERM), as the shell reports a terminated job.
+
+Python ignores an exception raised while a finalizer or a weakref callback runs ("Exception ignored in ..."),
+and a signal handler may run there: a Ctrl-C or SIGTERM that lands in SQLAlchemy's garbage collection would be
+lost and the run would go on. So the block also records the signal, and :class:`StopOnSignal` raises it again
+at the trainer's next step.
 """
 
 from __future__ import annotations
@@ -14,6 +19,9 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
+from typing import Any
+
+from transformers import TrainerCallback
 
 logger = logging.getLogger(__name__)
 
@@ -32,15 +40,51 @@ class Terminated(BaseException):
         return 128 + self.signum
 
 
+# The stop a signal asked for inside terminate_gracefully, until the block ends.
+_pending: list[BaseException] = []
+
+
+def raise_pending_signal() -> None:
+    """Raise the stop a signal asked for, if Python swallowed the handler's own raise."""
+    if _pending:
+        raise _pending[0]
+
+
+class StopOnSignal(TrainerCallback):
+    """Raises a recorded Ctrl-C or SIGTERM at the next step, evaluation or checkpoint."""
+
+    def on_step_end(self, *args: Any, **kwargs: Any) -> None:
+        raise_pending_signal()
+
+    def on_evaluate(self, *args: Any, **kwargs: Any) -> None:
+        raise_pending_signal()
+
+    def on_save(self, *args: Any, **kwargs: Any) -> None:
+        raise_pending_signal()
+
+
 def _raise_terminated(signum: int, frame: FrameType | None) -> None:
     signal.signal(signum, signal.SIG_IGN)  # a second signal must not cut short the marking of the run
     logger.warning("%s received: stopping; the MLflow run is marked KILLED", signal.Signals(signum).name)
+    _pending[:] = [Terminated(signum)]
     raise Terminated(signum)
+
+
+def _recording_interrupt(previous: Any) -> Any:
+    """A SIGINT handler that records the interrupt, then runs ``previous`` (Python's, or a sweep's)."""
+
+    def on_interrupt(signum: int, frame: FrameType | None) -> None:
+        _pending[:] = [KeyboardInterrupt()]
+        previous(signum, frame)
+        raise KeyboardInterrupt
+
+    return on_interrupt
 
 
 @contextmanager
 def terminate_gracefully(signums: tuple[int, ...] = (signal.SIGTERM,)) -> Iterator[None]:
-    """Within the block, the signals raise :class:`Terminated`; the previous handlers come back after it.
+    """Within the block, the signals raise :class:`Terminated` and Ctrl-C is recorded (see the module); the
+    previous handlers come back after it.
 
     Only the main thread can set signal handlers; elsewhere the block runs unchanged.
     """
@@ -48,8 +92,12 @@ def terminate_gracefully(signums: tuple[int, ...] = (signal.SIGTERM,)) -> Iterat
         yield
         return
     previous = {signum: signal.signal(signum, _raise_terminated) for signum in signums}
+    interrupt = signal.getsignal(signal.SIGINT)
+    if callable(interrupt):  # not when Ctrl-C is ignored (SIG_IGN)
+        previous[signal.SIGINT] = signal.signal(signal.SIGINT, _recording_interrupt(interrupt))
     try:
         yield
     finally:
+        _pending.clear()
         for signum, handler in previous.items():
             signal.signal(signum, handler)
