@@ -12,6 +12,7 @@ from mlflow.tracking import MlflowClient
 
 from experiments.decision import PairClassifier
 from experiments.ensemble import average_scores, evaluate_ensemble
+from experiments.ensemble import main as ensemble_main
 from experiments.errors import ConfigurationError
 from experiments.losses.distillation import distillation_loss
 from experiments.runner import train
@@ -41,7 +42,9 @@ def _runs(tracking_uri: str) -> list:
     return client.search_runs([experiment.experiment_id], order_by=["attributes.start_time ASC"])
 
 
-def test_ensemble_and_distillation_from_trained_runs(compose_config, tracking_uri: str, tmp_path: Path):
+def test_ensemble_and_distillation_from_trained_runs(
+    compose_config, tracking_uri: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
     train(compose_config(*SMOKE, "seed=1", f"output_dir={tmp_path / 'a'}"))
     train(compose_config(*SMOKE, "seed=2", f"output_dir={tmp_path / 'b'}"))
     members = [run.info.run_id for run in _runs(tracking_uri)]
@@ -58,6 +61,12 @@ def test_ensemble_and_distillation_from_trained_runs(compose_config, tracking_ur
 
     with pytest.raises(ConfigurationError, match="at least two run ids"):
         evaluate_ensemble(members[:1], tracking_uri)
+
+    ensemble_main([*members, "--tracking-uri", tracking_uri])  # the table: each member's own test figures
+    rows = {line.split(" | ")[0].strip("| "): line for line in capsys.readouterr().out.splitlines()}
+    for run in runs[:2]:
+        row = rows[run.info.run_id[:8]]
+        assert f"{run.data.metrics['test/f1']:.4f}" in row and "nan" not in row
 
     teacher = str(tmp_path / "a" / "model")
     summary = train(

@@ -23,6 +23,7 @@ from experiments.errors import ConfigurationError
 from experiments.evaluation import THRESHOLD_METRICS, binary_metrics_at, multiclass_metrics, tuned_binary_metrics
 from experiments.runner import prepare_data, split_pairs
 from experiments.tracking import MlflowTracker
+from experiments.tracking.names import mlflow_metric_name
 
 logger = logging.getLogger(__name__)
 
@@ -88,6 +89,18 @@ def evaluate_ensemble(
     return metrics
 
 
+# The columns of the printed table, where the ensemble has them.
+SUMMARY_METRICS = (
+    "test_f1",
+    "test_mcc",
+    "test_average_precision",
+    "test_map",
+    "test_mrr",
+    "test_accuracy",
+    "test_f1_macro",
+)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="experiments-ensemble", description=__doc__)
     parser.add_argument("run_ids", nargs="+", help="MLflow run ids of trained runs (same data and head)")
@@ -97,16 +110,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO)
     client = MlflowClient(args.tracking_uri)
     metrics = evaluate_ensemble(args.run_ids, args.tracking_uri, args.batch_size)
-    keys = [
-        key
-        for key in ("test_f1", "test_mcc", "test_average_precision", "test_accuracy", "test_f1_macro")
-        if key in metrics
-    ]
+    keys = [key for key in SUMMARY_METRICS if key in metrics]
     print("| run | " + " | ".join(keys) + " |")
     print("|---|" + "---|" * len(keys))
     for run_id in args.run_ids:
-        member = client.get_run(run_id).data.metrics
-        print(f"| {run_id[:8]} | " + " | ".join(f"{member.get(key, float('nan')):.4f}" for key in keys) + " |")
+        member = client.get_run(run_id).data.metrics  # test/f1, or test_f1 in runs logged before the sections
+        values = [member.get(mlflow_metric_name(key) or key, member.get(key, float("nan"))) for key in keys]
+        print(f"| {run_id[:8]} | " + " | ".join(f"{value:.4f}" for value in values) + " |")
     print("| **ensemble** | " + " | ".join(f"{metrics[key]:.4f}" for key in keys) + " |")
 
 
