@@ -66,8 +66,9 @@ class StopOnSignal(TrainerCallback):
 def _raise_terminated(signum: int, frame: FrameType | None) -> None:
     signal.signal(signum, signal.SIG_IGN)  # a second signal must not cut short the marking of the run
     logger.warning("%s received: stopping; the MLflow run is marked KILLED", signal.Signals(signum).name)
-    _pending[:] = [Terminated(signum)]
-    raise Terminated(signum)
+    stop = Terminated(signum)
+    _pending[:] = [stop]
+    raise stop
 
 
 def _recording_interrupt(previous: Any) -> Any:

@@ -155,8 +155,7 @@ class SweepRun(Callback):
         os.environ.pop(PARENT_RUN_ENV, None)
         client = MlflowClient(self.tracking_uri)
         sweep_dir = Path(str(config.hydra.sweep.dir))
-        children = self._log_job_counts(client)
-        finished = sum(run.info.status == FINISHED for run in children)
+        children, finished = self._log_job_counts(client)
         table = self._comparison(client, sweep_dir)
         best = best_run(client, children, self.select_metric)
         failed = len(children) - finished
@@ -181,14 +180,14 @@ class SweepRun(Callback):
         client.set_terminated(self.run_id, status=RunStatus.to_string(status))
         self._summary(sweep_dir, len(children), finished, best, table is not None)
 
-    def _log_job_counts(self, client: MlflowClient) -> list[Run]:
-        """``sweep/jobs|finished|failed`` on the parent; the children."""
+    def _log_job_counts(self, client: MlflowClient) -> tuple[list[Run], int]:
+        """``sweep/jobs|finished|failed`` on the parent; the children and how many finished."""
         children = child_runs(client, str(self.experiment_id), str(self.run_id))
         finished = Counter(run.info.status for run in children).get(FINISHED, 0)
         client.log_metric(str(self.run_id), "sweep/jobs", float(len(children)))
         client.log_metric(str(self.run_id), "sweep/finished", float(finished))
         client.log_metric(str(self.run_id), "sweep/failed", float(len(children) - finished))
-        return children
+        return children, finished
 
     def _close_if_stopped(self) -> None:
         """At exit of a sweep that stopped before its end (Ctrl-C, ``fail_fast=true``, a launcher error): the
@@ -199,7 +198,7 @@ class SweepRun(Callback):
             client = MlflowClient(self.tracking_uri)
             if client.get_run(self.run_id).info.status != RunStatus.to_string(RunStatus.RUNNING):
                 return
-            children = self._log_job_counts(client)
+            children, finished = self._log_job_counts(client)
             killed = any(run.info.status == KILLED for run in children)
             reason = (
                 "The sweep was interrupted: a job was killed"
@@ -207,7 +206,6 @@ class SweepRun(Callback):
                 else "The sweep stopped on an error: a job failed with fail_fast=true, or the launcher failed"
             )
             client.set_tag(self.run_id, "error", reason)
-            finished = sum(run.info.status == FINISHED for run in children)
             note = f"**{reason}.** {len(children)} jobs started, {finished} finished; no comparison was made."
             client.set_tag(self.run_id, NOTE_TAG, note)
             client.set_terminated(self.run_id, status=KILLED if killed else RunStatus.to_string(RunStatus.FAILED))
