@@ -44,7 +44,8 @@ def assert_children_of_one_parent(tracking_uri: str, experiment_name: str, runs:
 def test_a_joblib_grid_makes_one_run_per_job_with_its_sweep_and_choices(grid_sweep: Sweep):
     runs = grid_sweep.runs
     assert len(runs) == 4 and len({run.info.run_id for run in runs}) == 4
-    assert all(run.info.status == "FINISHED" for run in runs)
+    failed = {run.info.run_name: run.data.tags.get("error") for run in runs if run.info.status != "FINISHED"}
+    assert not failed, failed
     combos = sorted((run.data.tags["head"], run.data.tags["seed"]) for run in runs)
     assert combos == sorted(itertools.product(["binary_sigmoid", "binary_softmax"], ["1", "2"]))
     assert {run.data.tags["sweep_id"] for run in runs} == {str(grid_sweep.sweep_dir)}

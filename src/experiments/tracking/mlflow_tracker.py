@@ -28,6 +28,8 @@ from experiments.tracking.unreachable import GuardedClient, TrackingServerUnreac
 logger = logging.getLogger(__name__)
 
 MAX_PARAM_LENGTH = 6000
+# A dataset row raced in by a parallel job makes the insert fail once (see log_inputs).
+DATASET_INSERT_ATTEMPTS = 3
 BATCH_SIZE = 100
 
 
@@ -224,9 +226,22 @@ class MlflowTracker:
             self.client.log_batch(self._run(), metrics=entries[start : start + BATCH_SIZE])
 
     def log_inputs(self, inputs: list[DatasetInput]) -> None:
-        """Dataset inputs (:func:`experiments.tracking.datasets.split_inputs`)."""
-        if self.enabled and inputs:
-            self.client.log_inputs(self._run(), datasets=inputs)
+        """Dataset inputs (:func:`experiments.tracking.datasets.split_inputs`).
+
+        Jobs of a parallel sweep log the same datasets at once: MLflow's store inserts a new dataset row
+        unchecked, and the slower insert fails on the unique key. The dataset then exists, so a second
+        attempt links it to the run.
+        """
+        if not (self.enabled and inputs):
+            return
+        for attempt in range(DATASET_INSERT_ATTEMPTS):
+            try:
+                self.client.log_inputs(self._run(), datasets=inputs)
+                return
+            except MlflowException as error:
+                if "UNIQUE constraint failed" not in str(error) or attempt == DATASET_INSERT_ATTEMPTS - 1:
+                    raise
+                logger.info("Another job logged the same dataset at the same moment; linking it again")
 
     def log_classifier(self, model_dir: str | Path) -> str | None:
         """The saved classifier as the run's pyfunc model (when ``log_model``), registered when ``register_model``."""
