@@ -19,7 +19,8 @@ from experiments.calibration import (
     effective_class_counts,
 )
 from experiments.errors import ConfigurationError
-from experiments.evaluation.metrics import brier_score, expected_calibration_error, ranking_metrics
+from experiments.evaluation.metrics import brier_score, expected_calibration_error
+from experiments.evaluation.ranking import ranking_metrics
 from experiments.heads import BinarySigmoidHead, BinarySoftmaxHead, MulticlassHead
 
 MONOTONE = [NoCalibration, PriorCorrection, TemperatureScaling, PlattScaling]

@@ -6,9 +6,9 @@ from experiments.evaluation.evaluator import PairClassificationEvaluator
 from experiments.evaluation.metrics import (
     binary_metrics_at,
     multiclass_metrics,
-    ranking_metrics,
     tuned_binary_metrics,
 )
+from experiments.evaluation.ranking import ranking_metrics
 from experiments.evaluation.thresholds import THRESHOLD_METRICS, ThresholdChoice, best_thresholds
 
 __all__ = [

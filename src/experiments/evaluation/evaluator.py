@@ -9,7 +9,8 @@ import numpy as np
 from sentence_transformers.base.evaluation import BaseEvaluator
 from sentence_transformers.cross_encoder import CrossEncoder
 
-from experiments.evaluation.metrics import multiclass_metrics, ranking_metrics, tuned_binary_metrics
+from experiments.evaluation.metrics import multiclass_metrics, tuned_binary_metrics
+from experiments.evaluation.ranking import ranking_metrics
 from experiments.heads.base import Head
 
 logger = logging.getLogger(__name__)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -175,34 +174,3 @@ def multiclass_metrics(probabilities: np.ndarray, labels: np.ndarray, label_name
 def multiclass_confusion(probabilities: np.ndarray, labels: np.ndarray, num_classes: int) -> np.ndarray:
     """The confusion matrix, rows = true class, columns = predicted class."""
     return confusion_matrix(labels, np.argmax(probabilities, axis=1), labels=list(range(num_classes)))
-
-
-def ranking_metrics(scores: np.ndarray, labels: np.ndarray, groups: Sequence[str], k: int = 10) -> dict[str, float]:
-    """MAP, MRR and nDCG@k (``ndcg_at_k``) over the groups (queries) with at least one positive and one negative pair.
-
-    These are the answer-selection metrics of the WikiQA papers. Ties are broken by row order.
-    """
-    rows_by_group: dict[str, list[int]] = defaultdict(list)
-    for row, group in enumerate(groups):
-        rows_by_group[group].append(row)
-    average_precisions, reciprocal_ranks, ndcgs = [], [], []
-    for rows in rows_by_group.values():
-        group_labels = np.asarray(labels)[rows].astype(int)
-        if group_labels.min() == group_labels.max():
-            continue
-        ranked = group_labels[np.argsort(-np.asarray(scores)[rows], kind="stable")]
-        hits = np.cumsum(ranked)
-        positions = np.arange(1, len(ranked) + 1)
-        average_precisions.append(float(np.sum((hits / positions) * ranked) / ranked.sum()))
-        reciprocal_ranks.append(1.0 / float(np.argmax(ranked) + 1))
-        discounts = 1.0 / np.log2(positions[:k] + 1)
-        ideal = np.sort(ranked)[::-1][:k]
-        ndcgs.append(float(np.sum(ranked[:k] * discounts) / np.sum(ideal * discounts)))
-    if not average_precisions:
-        return {}
-    return {
-        "map": float(np.mean(average_precisions)),
-        "mrr": float(np.mean(reciprocal_ranks)),
-        f"ndcg_at_{k}": float(np.mean(ndcgs)),
-        "ranked_groups": float(len(average_precisions)),
-    }
