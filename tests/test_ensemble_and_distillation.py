@@ -14,8 +14,9 @@ from experiments.decision import PairClassifier
 from experiments.ensemble import average_scores, evaluate_ensemble
 from experiments.ensemble import main as ensemble_main
 from experiments.errors import ConfigurationError
+from experiments.evaluation import ranking_metrics
 from experiments.losses.distillation import distillation_loss
-from experiments.runner import train
+from experiments.runner import prepare_data, split_pairs, train
 from tests.conftest import SMOKE
 
 
@@ -58,6 +59,11 @@ def test_ensemble_and_distillation_from_trained_runs(
     expected = (classifiers[0].scores(pairs) + classifiers[1].scores(pairs)) / 2
     assert np.allclose(average_scores(classifiers, pairs, 8), expected)
     assert 0 <= metrics["dev_f1_threshold"] <= 1 and "test_mcc" in metrics
+    test = prepare_data(compose_config(*SMOKE)).test  # grouped by question: the ensemble is ranked as a run is
+    ranked = ranking_metrics(
+        average_scores(classifiers, split_pairs(test), 64), np.asarray(test["label"]), test["group"]
+    )
+    assert metrics["test_map"] == pytest.approx(ranked["map"]) and metrics["test_mrr"] == pytest.approx(ranked["mrr"])
 
     with pytest.raises(ConfigurationError, match="at least two run ids"):
         evaluate_ensemble(members[:1], tracking_uri)

@@ -20,7 +20,13 @@ from omegaconf import OmegaConf
 from experiments.data.splits import LABEL, PairSplits
 from experiments.decision import PairClassifier
 from experiments.errors import ConfigurationError
-from experiments.evaluation import THRESHOLD_METRICS, binary_metrics_at, multiclass_metrics, tuned_binary_metrics
+from experiments.evaluation import (
+    THRESHOLD_METRICS,
+    binary_metrics_at,
+    multiclass_metrics,
+    ranking_metrics,
+    tuned_binary_metrics,
+)
 from experiments.runner import prepare_data, split_pairs
 from experiments.tracking import MlflowTracker
 from experiments.tracking.names import mlflow_metric_name
@@ -38,7 +44,10 @@ def average_scores(classifiers: Sequence[PairClassifier], pairs: list[tuple[str,
 def ensemble_metrics(
     dev_scores: np.ndarray, test_scores: np.ndarray, data: PairSplits, binary: bool, beta: float, threshold_metric: str
 ) -> dict[str, float]:
-    """Dev metrics with thresholds tuned on the averaged dev scores; test metrics at those thresholds."""
+    """Dev metrics with thresholds tuned on the averaged dev scores; test metrics at those thresholds.
+
+    Splits with a ``group`` column (one query per pair) add MAP, MRR and nDCG@10, as a single run's do.
+    """
     dev_labels, test_labels = np.asarray(data.dev[LABEL]), np.asarray(data.test[LABEL])
     if not binary:
         dev = multiclass_metrics(dev_scores, dev_labels, data.label_names)
@@ -47,6 +56,12 @@ def ensemble_metrics(
         dev = tuned_binary_metrics(dev_scores, dev_labels, beta, threshold_metric)
         thresholds = {metric: dev[f"{metric}_threshold"] for metric in THRESHOLD_METRICS}
         test = binary_metrics_at(test_scores, test_labels, thresholds, beta, threshold_metric)
+        for metrics, split, scores, labels in (
+            (dev, data.dev, dev_scores, dev_labels),
+            (test, data.test, test_scores, test_labels),
+        ):
+            if "group" in split.column_names:
+                metrics.update(ranking_metrics(scores, labels, split["group"]))
     return {**{f"dev_{k}": v for k, v in dev.items()}, **{f"test_{k}": v for k, v in test.items()}}
 
 
