@@ -208,11 +208,15 @@ def test_the_focal_search_preset_searches_gamma_and_alpha():
 
 def test_the_wikiqa_search_preset_searches_dev_map_within_a_time_budget():
     cfg = compose_with_hydra("experiment=wikiqa_search")
-    assert cfg.evaluation.select_metric == "dev_map" and cfg.trainer.time_budget_minutes == 12
+    assert cfg.evaluation.select_metric == "dev_map" and cfg.trainer.time_budget_minutes == 8
     assert cfg.negatives._target_.endswith("SampleKNegatives") and cfg.data.max_train_groups is None
     assert cfg.sampling._target_.endswith("NoSampling")
     params = cfg.hydra.sweeper.params
-    assert {"loss", "negatives.k", "trainer.learning_rate", "trainer.epochs", "trainer.batch_size"} <= set(params)
+    assert {"negatives", "negatives.k", "trainer.learning_rate", "trainer.epochs", "trainer.batch_size"} <= set(params)
+    # Each mode a trial draws brings its own loss: pairs train with plain BCE, rows with MNRL.
+    for mode, loss in (("sample_k", "plain_loss"), ("fixed_k", "mnrl_loss")):
+        trial = compose_with_hydra("experiment=wikiqa_search", f"negatives={mode}", "negatives.k=3")
+        assert trial.negatives.k == 3 and trial.loss._target_ == f"experiments.losses.{loss}", mode
     assert cfg.hydra.sweeper.direction == "maximize"
     if importlib.util.find_spec("hydra_plugins.hydra_optuna_sweeper") is not None:  # the optuna extra reads them
         from hydra.core.override_parser.overrides_parser import OverridesParser
@@ -223,8 +227,17 @@ def test_the_wikiqa_search_preset_searches_dev_map_within_a_time_budget():
             key: create_optuna_distribution_from_override(parser.parse_override(f"{key}={value}"))
             for key, value in params.items()
         }
-        assert (distributions["negatives.k"].low, distributions["negatives.k"].high) == (2, 8)
+        assert (distributions["negatives.k"].low, distributions["negatives.k"].high) == (2, 6)
+        assert distributions["negatives"].choices == ("sample_k", "fixed_k")
         assert type(distributions["trainer.learning_rate"]).__name__ == "LogUniformDistribution"
+
+
+def test_the_wikiqa_best_preset_is_the_searchs_best_trial_within_the_budget():
+    cfg = compose_with_hydra("experiment=wikiqa_best")
+    assert cfg.negatives._target_.endswith("FixedKNegatives") and cfg.negatives.k == 4
+    assert cfg.loss._target_ == "experiments.losses.mnrl_loss" and cfg.data.max_train_groups is None
+    assert cfg.evaluation.select_metric == "dev_map" and cfg.trainer.time_budget_minutes == 13
+    assert (cfg.trainer.epochs, cfg.trainer.batch_size, cfg.model.max_length) == (2, 32, 96)
 
 
 @pytest.mark.slow
