@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import time
+from types import SimpleNamespace
 
 import pytest
 from mlflow.tracking import MlflowClient
@@ -12,15 +13,16 @@ from experiments.training import TimeBudget, time_budget
 from tests.conftest import SMOKE
 
 
-def epoch_ends(budget: TimeBudget, epoch_seconds: float, epochs: int) -> list[bool]:
-    """Whether the callback stops training at each of ``epochs`` epoch ends, epochs lasting ``epoch_seconds``."""
-    state, stops = TrainerState(), []
-    budget.on_train_begin(None, state, TrainerControl())
+def epoch_ends(budget: TimeBudget, epoch_seconds: float, epochs: int, planned: int = 10) -> list[bool]:
+    """Whether the callback stops training at each of ``epochs`` epoch ends, epochs lasting ``epoch_seconds``
+    (``planned``: ``trainer.epochs``)."""
+    state, stops, args = TrainerState(), [], SimpleNamespace(num_train_epochs=planned)
+    budget.on_train_begin(args, state, TrainerControl())
     for epoch in range(1, epochs + 1):
         budget.started -= epoch_seconds  # an epoch's worth of wall time has passed
         state.epoch = float(epoch)
         control = TrainerControl()
-        budget.on_epoch_end(None, state, control)
+        budget.on_epoch_end(args, state, control)
         stops.append(control.should_training_stop)
     return stops
 
@@ -32,6 +34,11 @@ def test_stops_after_the_epoch_whose_successor_would_pass_the_budget():
 
 def test_a_budget_shorter_than_one_epoch_still_trains_one():
     assert epoch_ends(TimeBudget(0.5), epoch_seconds=60.0, epochs=1) == [True]
+
+
+def test_the_last_planned_epoch_is_not_reported_as_a_stop():
+    # 60 s epochs against 2.5 minutes, 2 planned: training ends after epoch 2 anyway, so nothing is stopped.
+    assert epoch_ends(TimeBudget(2.5), epoch_seconds=60.0, epochs=2, planned=2) == [False, False]
 
 
 def test_the_clock_starts_when_training_starts():

@@ -227,7 +227,8 @@ class TimeBudget(TrainerCallback):
     def on_epoch_end(self, args: Any, state: TrainerState, control: TrainerControl, **kwargs: Any) -> None:
         self.epochs_here += 1
         elapsed = time.monotonic() - self.started
-        if elapsed + elapsed / self.epochs_here > self.seconds:
+        last_planned = (state.epoch or 0) >= args.num_train_epochs - 1e-6
+        if not last_planned and elapsed + elapsed / self.epochs_here > self.seconds:
             logger.info(
                 "trainer.time_budget_minutes=%g: stopping after epoch %d (%.1f min trained; one more would pass it)",
                 self.seconds / 60.0,
