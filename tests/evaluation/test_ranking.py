@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from itertools import permutations
+from itertools import pairwise, permutations
 
 import numpy as np
 import pytest
@@ -27,7 +27,7 @@ def _mean_over_orders(scores: np.ndarray, labels: np.ndarray, k: int) -> np.ndar
     rankings = [
         _ordered_metrics(labels[list(order)], k)
         for order in permutations(range(len(scores)))
-        if all(scores[a] >= scores[b] for a, b in zip(order, order[1:], strict=False))
+        if all(scores[a] >= scores[b] for a, b in pairwise(order))
     ]
     return np.mean(rankings, axis=0)
 
