@@ -28,8 +28,10 @@ from experiments.tracking.unreachable import GuardedClient, TrackingServerUnreac
 logger = logging.getLogger(__name__)
 
 MAX_PARAM_LENGTH = 6000
-# A dataset row raced in by a parallel job makes the insert fail once (see log_inputs).
+# A dataset row raced in by a parallel job makes the insert fail once (see log_inputs); how SQLite,
+# PostgreSQL and MySQL word that failure.
 DATASET_INSERT_ATTEMPTS = 3
+DUPLICATE_KEY_ERRORS = ("UNIQUE constraint failed", "duplicate key value", "Duplicate entry")
 BATCH_SIZE = 100
 
 
@@ -239,7 +241,8 @@ class MlflowTracker:
                 self.client.log_inputs(self._run(), datasets=inputs)
                 return
             except MlflowException as error:
-                if "UNIQUE constraint failed" not in str(error) or attempt == DATASET_INSERT_ATTEMPTS - 1:
+                duplicate = any(words in str(error) for words in DUPLICATE_KEY_ERRORS)
+                if not duplicate or attempt == DATASET_INSERT_ATTEMPTS - 1:
                     raise
                 logger.info("Another job logged the same dataset at the same moment; linking it again")
 
