@@ -17,7 +17,7 @@ import numpy as np
 from mlflow.tracking import MlflowClient
 from omegaconf import OmegaConf
 
-from experiments.data.splits import LABEL, PairSplits
+from experiments.data.splits import LABEL, PairSplits, query_groups
 from experiments.decision import PairClassifier
 from experiments.errors import ConfigurationError
 from experiments.evaluation import (
@@ -60,8 +60,9 @@ def ensemble_metrics(
             (dev, data.dev, dev_scores, dev_labels),
             (test, data.test, test_scores, test_labels),
         ):
-            if "group" in split.column_names:
-                metrics.update(ranking_metrics(scores, labels, split["group"]))
+            groups = query_groups(split)
+            if groups is not None:
+                metrics.update(ranking_metrics(scores, labels, groups))
     return {**{f"dev_{k}": v for k, v in dev.items()}, **{f"test_{k}": v for k, v in test.items()}}
 
 

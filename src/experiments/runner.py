@@ -23,7 +23,16 @@ from experiments.config import check_config
 from experiments.console import run_summary
 from experiments.credentials import redact_config
 from experiments.cross_validation import cross_validate
-from experiments.data.splits import LABEL, TEXT_A, TEXT_B, PairSplits, class_counts, fingerprint, metric_safe
+from experiments.data.splits import (
+    LABEL,
+    TEXT_A,
+    TEXT_B,
+    PairSplits,
+    class_counts,
+    fingerprint,
+    metric_safe,
+    query_groups,
+)
 from experiments.decision import DecisionRule, save_classifier
 from experiments.distributed import is_main_process
 from experiments.errors import ConfigurationError
@@ -153,7 +162,7 @@ def build_evaluator(data: PairSplits, split: str, head: Head, cfg: DictConfig) -
         beta=cfg.evaluation.beta,
         threshold_metric=cfg.evaluation.threshold_metric,
         batch_size=cfg.evaluation.batch_size,
-        groups=dataset["group"] if "group" in dataset.column_names else None,
+        groups=query_groups(dataset),
     )
 
 

@@ -24,6 +24,7 @@ from experiments.data.labels import (
     merged_spellings,
 )
 from experiments.data.splits import (
+    GROUP,
     LABEL,
     TEXT_A,
     TEXT_B,
@@ -37,7 +38,6 @@ from experiments.errors import ConfigurationError
 
 logger = logging.getLogger(__name__)
 
-GROUP = "group"
 SPLITS = ("train", "dev", "test")
 
 

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 from datasets import Dataset
 
-from experiments.data.splits import LABEL, TEXT_A, TEXT_B
+from experiments.data.splits import GROUP, LABEL, TEXT_A, TEXT_B
 from experiments.errors import ConfigurationError
 
 logger = logging.getLogger(__name__)
@@ -22,7 +22,6 @@ logger = logging.getLogger(__name__)
 ANCHOR = "anchor"
 POSITIVE = "positive"
 NEGATIVE = "negative"
-GROUP = "group"
 GROUPED_COLUMNS = (ANCHOR, POSITIVE, NEGATIVE, GROUP)
 SPLITS = ("train", "dev", "test")
 

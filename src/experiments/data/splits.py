@@ -21,6 +21,8 @@ logger = logging.getLogger(__name__)
 TEXT_A = "sentence_a"
 TEXT_B = "sentence_b"
 LABEL = "label"
+# Optional: the query (e.g. WikiQA question) each pair belongs to, for MAP / MRR / nDCG.
+GROUP = "group"
 PAIR_COLUMNS = (TEXT_A, TEXT_B, LABEL)
 DEV, TEST = "dev", "test"
 
@@ -145,3 +147,8 @@ def check_pair_split(dataset: Dataset, split: str, source: str, num_classes: int
             raise ConfigurationError(
                 f"{source}: {split} row {row}, column {LABEL!r}: label id {label} is outside 0..{num_classes - 1}"
             )
+
+
+def query_groups(split: Dataset) -> list[str] | None:
+    """The query of each pair (the ``group`` column), for the ranking metrics; None when the split has none."""
+    return split[GROUP] if GROUP in split.column_names else None

@@ -8,8 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 from datasets import Dataset
 
-from experiments.data.grouped import GROUP
-from experiments.data.splits import PAIR_COLUMNS
+from experiments.data.splits import GROUP, PAIR_COLUMNS
 from experiments.errors import ConfigurationError
 from experiments.negatives.base import GroupedMode
 from experiments.sampling import EpochSampler
