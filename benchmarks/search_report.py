@@ -26,6 +26,8 @@ from mlflow.tracking import MlflowClient
 from omegaconf import OmegaConf
 from optuna.distributions import BaseDistribution, CategoricalDistribution, IntUniformDistribution
 
+from experiments.compare import search_runs
+
 
 def search_space(preset: Path) -> dict[str, BaseDistribution]:
     """The preset's ``hydra.sweeper.params`` as optuna distributions."""
@@ -45,10 +47,8 @@ def trial_value(text: str, distribution: BaseDistribution) -> Any:
 
 def sweep_trials(client: MlflowClient, experiment: str, sweep_dir: str) -> list[Run]:
     """The sweep's job runs (not its parent), in job order."""
-    experiment_id = client.get_experiment_by_name(experiment).experiment_id
-    runs = client.search_runs([experiment_id], f"tags.sweep_id = '{sweep_dir}'", max_results=1000)
-    jobs = [run for run in runs if "sweep_job" in run.data.tags]
-    return sorted(jobs, key=lambda run: int(run.data.tags["sweep_job"]))
+    runs = search_runs(client, [experiment], sweep_dir)
+    return sorted(runs, key=lambda run: int(run.data.tags["sweep_job"]))
 
 
 def best_dev(client: MlflowClient, run: Run, metric: str) -> tuple[float, int]:
