@@ -44,10 +44,10 @@ from omegaconf import DictConfig, OmegaConf
 
 from experiments.calibration import Calibrator, effective_class_counts
 from experiments.data.splits import LABEL, class_counts
-from experiments.decision import PairClassifier
-from experiments.precision import autocast
-from experiments.run_config import CONFIG_FILE
-from experiments.runner import DEV, RUN_ID_FILE, TEST, build_evaluator, prepare_data, test_metrics, train
+from experiments.models.decision import PairClassifier
+from experiments.models.precision import autocast
+from experiments.run.pinned_config import CONFIG_FILE
+from experiments.run.runner import DEV, RUN_ID_FILE, TEST, build_evaluator, prepare_data, test_metrics, train
 from experiments.tracking.names import mlflow_metric_name
 from experiments.train import config_dir
 

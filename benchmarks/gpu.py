@@ -92,13 +92,13 @@ def plain(data: Path, model_name: str, bf16: bool, args: argparse.Namespace) -> 
 
 
 def framework(data: Path, work: Path, model_name: str, bf16: bool, args: argparse.Namespace) -> tuple[float, float]:
-    """``experiments.runner.train`` on the composed config; (training pairs/s, peak GPU memory GiB)."""
+    """``experiments.run.runner.train`` on the composed config; (training pairs/s, peak GPU memory GiB)."""
     from hydra import compose, initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
     from mlflow.tracking import MlflowClient
     from omegaconf import open_dict
 
-    from experiments.runner import train
+    from experiments.run.runner import train
     from experiments.train import config_dir
 
     GlobalHydra.instance().clear()

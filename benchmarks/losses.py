@@ -2,7 +2,7 @@
 
     flock /tmp/bench.lock python benchmarks/losses.py --max-train-rows 1000 --epochs 1 --max-length 64
 
-Each loss is one run of the project's runner (``experiments.runner.train``) with ``loss=<name>``; the runs go
+Each loss is one run of the project's runner (``experiments.run.runner.train``) with ``loss=<name>``; the runs go
 to an MLflow store (a temporary SQLite file unless ``--tracking-uri`` is given). Dev figures are at the best
 epoch, test figures at the dev-chosen F1 threshold.
 """
@@ -21,7 +21,7 @@ from common import markdown_table
 from hydra import compose, initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
 
-from experiments.runner import train
+from experiments.run.runner import train
 from experiments.train import config_dir
 
 LOSSES = sorted(path.stem for path in (Path(config_dir()) / "loss").glob("*.yaml"))

@@ -1,6 +1,6 @@
 """Sampling strategies × losses on WikiQA at a fixed budget, through the runner: positive-class F1, AP, time per epoch.
 
-Every run goes through :func:`experiments.runner.train` with Hydra overrides, logging to its own
+Every run goes through :func:`experiments.run.runner.train` with Hydra overrides, logging to its own
 SQLite MLflow store; the table is read back from what the runs returned and logged. Run the real
 model under the shared lock, e.g.::
 
@@ -23,7 +23,7 @@ from hydra.core.hydra_config import HydraConfig
 from mlflow.tracking import MlflowClient
 from omegaconf import DictConfig, open_dict
 
-from experiments.runner import train
+from experiments.run.runner import train
 from experiments.train import config_dir
 
 CANDIDATE_LOSSES = ("plain", "inverse_frequency")

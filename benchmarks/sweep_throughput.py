@@ -15,9 +15,9 @@ import time
 
 from common import ENV, ROOT, budget_arguments, header, scratch, sweep_command, wikiqa_subset
 
-IMPORT = "import time; t = time.perf_counter(); import experiments.runner; print(time.perf_counter() - t)"
+IMPORT = "import time; t = time.perf_counter(); import experiments.run.runner; print(time.perf_counter() - t)"
 LOAD = (
-    "import experiments.runner, time; from experiments.models import load_cross_encoder; t = time.perf_counter(); "
+    "import experiments.run.runner, time; from experiments.models import load_cross_encoder; t = time.perf_counter(); "
     "load_cross_encoder(1, 'sentence-transformers/all-MiniLM-L6-v2', max_length=128); print(time.perf_counter() - t)"
 )
 

@@ -2,7 +2,7 @@
 
     flock /tmp/bench.lock python benchmarks/toolbox.py --max-train-rows 2000 --max-length 64 trainer.learning_rate=1e-4
 
-Every row is a run of the project's runner (``experiments.runner.train``) with the same model, rows, seed and
+Every row is a run of the project's runner (``experiments.run.runner.train``) with the same model, rows, seed and
 budget as the baseline (``loss=plain``, one epoch), plus one switch:
 
 - ``regularization=fgm`` and ``augmentation=minority``: one run each, against the baseline;
@@ -30,8 +30,8 @@ from hydra import compose, initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
 from mlflow.tracking import MlflowClient
 
-from experiments.ensemble import evaluate_ensemble
-from experiments.runner import RUN_ID_FILE, train
+from experiments.reporting.ensemble import evaluate_ensemble
+from experiments.run.runner import RUN_ID_FILE, train
 from experiments.train import config_dir
 
 KEYS = ("best_dev_f1", "best_dev_average_precision", "test_f1", "test_average_precision", "test_mcc")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from mlflow.tracking import MlflowClient
 
-from experiments.tracking.sweep_run import SWEEP_PARENT_TAG
+from experiments.tracking.tags import SWEEP_PARENT_TAG
 from tests.conftest import fast_overrides
 
 SRC = Path(__file__).resolve().parents[1] / "src"

@@ -11,7 +11,9 @@ import pytest
 from mlflow.entities import Metric, Param
 from mlflow.tracking import MlflowClient
 
-from experiments.compare import (
+from experiments.errors import ConfigurationError
+from experiments.evaluation.direction import lower_is_better
+from experiments.reporting.compare import (
     REPRODUCES,
     canonical_metrics,
     compare_groups,
@@ -23,9 +25,7 @@ from experiments.compare import (
     stored_name,
     swept_keys,
 )
-from experiments.errors import ConfigurationError
-from experiments.metric_direction import lower_is_better
-from experiments.paper_table import readable_metric, readable_value, to_latex, to_markdown
+from experiments.reporting.paper_table import readable_metric, readable_value, to_latex, to_markdown
 
 # differences a - b by seed: 0.1, 0.1, 0.0 -> t = 2 with 2 degrees of freedom; P(|T| > 2) = 1 - 2 / sqrt(6)
 P_A_VS_B = 1 - 2 / math.sqrt(6)
@@ -310,7 +310,7 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict[tuple[str
 
 
 def test_the_command_line_compares_a_store_holding_a_reproduction(store, tmp_path: Path):
-    from experiments.reproduce import REPRODUCES as REPRODUCE_TAG
+    from experiments.reporting.reproduce import REPRODUCES as REPRODUCE_TAG
 
     assert REPRODUCE_TAG == REPRODUCES  # the tag the reproduction runs really carry
     uri, f1 = store

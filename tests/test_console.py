@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from experiments.console import JobPrefix, public_uri, run_summary, ui_hint
+from experiments.run.console import JobPrefix, public_uri, run_summary, ui_hint
 
 SUMMARY = {
     "best_epoch": 2.0,

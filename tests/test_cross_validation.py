@@ -9,10 +9,10 @@ import pytest
 from datasets import Dataset
 from mlflow.tracking import MlflowClient
 
-from experiments.cross_validation import aggregate, fold_splits
 from experiments.data.splits import PairSplits
 from experiments.errors import ConfigurationError
-from experiments.runner import train
+from experiments.run.cross_validation import aggregate, fold_splits
+from experiments.run.runner import train
 from tests.conftest import SMOKE, dataset_profile
 
 

@@ -13,15 +13,15 @@ import pytest
 from sklearn.metrics import f1_score
 
 from experiments.data.wikiqa import load_wikiqa
-from experiments.decision import DecisionRule, PairClassifier, save_classifier
 from experiments.heads import BinarySigmoidHead
 from experiments.models import tiny_cross_encoder
-from experiments.runner import train
+from experiments.models.decision import DecisionRule, PairClassifier, save_classifier
+from experiments.run.runner import train
 from tests.conftest import fast_overrides
 
 LOAD_AND_SCORE = """
 import json, sys
-from experiments.decision import PairClassifier
+from experiments.models.decision import PairClassifier
 classifier = PairClassifier.load(sys.argv[1])
 pairs = [tuple(pair) for pair in json.load(open(sys.argv[2]))]
 print(json.dumps({"scores": classifier.scores(pairs).tolist(), "labels": classifier.predict(pairs),
@@ -65,7 +65,10 @@ def saved_tiny_classifier(folder: Path) -> Path:
 
 
 def load_in_a_fresh_process(folder: Path) -> subprocess.CompletedProcess[str]:
-    code = "import sys; from experiments.decision import PairClassifier; print(PairClassifier.load(sys.argv[1]).head)"
+    code = (
+        "import sys; from experiments.models.decision import PairClassifier; "
+        "print(PairClassifier.load(sys.argv[1]).head)"
+    )
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
     return subprocess.run([sys.executable, "-c", code, str(folder)], env=env, capture_output=True, text=True)
 

@@ -4,8 +4,8 @@ import pytest
 from mlflow.tracking import MlflowClient
 
 from experiments.errors import ConfigurationError
-from experiments.runner import train
-from experiments.training import early_stopping
+from experiments.run.runner import train
+from experiments.run.training import early_stopping
 from tests.conftest import SMOKE
 
 

@@ -14,9 +14,9 @@ from mlflow.tracking import MlflowClient
 from omegaconf import open_dict
 
 from experiments.errors import ConfigurationError
-from experiments.runner import RUN_ID_FILE, train
-from experiments.tracking.sweep_run import SWEEP_PARENT_TAG
-from experiments.training import last_checkpoint
+from experiments.run.runner import RUN_ID_FILE, train
+from experiments.run.training import last_checkpoint
+from experiments.tracking.tags import SWEEP_PARENT_TAG
 from tests.conftest import fast_overrides
 
 EXPERIMENT = "crossencoder-imbalance"

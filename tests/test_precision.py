@@ -9,9 +9,9 @@ import pytest
 import torch
 from mlflow.tracking import MlflowClient
 
-from experiments import precision
 from experiments.errors import ConfigurationError
-from experiments.runner import train
+from experiments.models import precision
+from experiments.run.runner import train
 from tests.conftest import fast_overrides
 
 ZEN5 = "processor\t: 0\nflags\t\t: fpu sse2 avx2 avx512f avx512_bf16 avx512_vnni\n\nprocessor\t: 1\nflags\t\t: fpu\n"
@@ -43,7 +43,7 @@ def test_auto_takes_bf16_on_a_cpu_that_has_it_and_fp32_on_one_that_does_not(monk
 
 def test_forced_bf16_on_a_cpu_without_it_is_allowed_with_a_warning(monkeypatch, tmp_path: Path, caplog):
     use_cpuinfo(monkeypatch, tmp_path, ZEN3)
-    with caplog.at_level(logging.WARNING, logger="experiments.precision"):
+    with caplog.at_level(logging.WARNING, logger="experiments.models.precision"):
         assert precision.resolve_precision("bf16", device="cpu") == "bf16"
     assert "no native bf16 arithmetic" in caplog.text
 
@@ -68,7 +68,7 @@ def test_a_bf16_run_logs_its_precision_and_scores_in_bf16(compose_config, tiny_w
     assert run.data.params["precision"] == "bf16"
     assert run.data.params["trainer.precision"] == "bf16"
 
-    from experiments.decision import PairClassifier
+    from experiments.models.decision import PairClassifier
 
     classifier = PairClassifier.load(Path(cfg.output_dir) / "model")
     assert classifier.rule.precision == "bf16"

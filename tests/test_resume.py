@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from experiments.errors import ConfigurationError
-from experiments.runner import train
+from experiments.run.runner import train
 from tests.conftest import fast_overrides
 from tests.test_faults import runs, start_job, wait_for_checkpoint
 

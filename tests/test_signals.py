@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from experiments.runner import train
-from experiments.signals import StopOnSignal, Terminated, terminate_gracefully
-from experiments.training import last_checkpoint
+from experiments.run.runner import train
+from experiments.run.signals import StopOnSignal, Terminated, terminate_gracefully
+from experiments.run.training import last_checkpoint
 from tests.conftest import fast_overrides
 from tests.test_faults import runs, start_job, wait_for_checkpoint
 

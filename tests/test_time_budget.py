@@ -8,8 +8,8 @@ from mlflow.tracking import MlflowClient
 from transformers import TrainerControl, TrainerState
 
 from experiments.errors import ConfigurationError
-from experiments.runner import train
-from experiments.training import TimeBudget, time_budget
+from experiments.run.runner import train
+from experiments.run.training import TimeBudget, time_budget
 from tests.conftest import SMOKE
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from mlflow.tracking import MlflowClient
 
-from experiments.decision import PairClassifier
-from experiments.runner import train
+from experiments.models.decision import PairClassifier
+from experiments.run.runner import train
 from experiments.tracking import mlflow_metric_name as mlflow_name
 from tests.conftest import SMOKE, dataset_profile
 

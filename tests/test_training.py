@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from experiments.training import epoch_of_checkpoint, timing_metrics
+from experiments.run.training import epoch_of_checkpoint, timing_metrics
 
 
 def test_timing_metrics_split_training_from_evaluation():

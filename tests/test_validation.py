@@ -12,8 +12,8 @@ from sentence_transformers.cross_encoder.losses import MultipleNegativesRankingL
 
 from experiments.errors import ConfigurationError
 from experiments.losses import FocalLoss, mnrl_loss, plain_loss
-from experiments.runner import train
-from experiments.validation import loss_class
+from experiments.run.plan import loss_class
+from experiments.run.runner import train
 from tests.conftest import fast_overrides
 
 

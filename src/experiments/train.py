@@ -14,10 +14,10 @@ from hydra.types import RunMode
 from omegaconf import DictConfig
 
 from experiments.config import register_configs
-from experiments.credentials import move_credentials_to_environment
 from experiments.errors import ConfigurationError
-from experiments.runner import train
-from experiments.signals import Terminated
+from experiments.run.runner import train
+from experiments.run.signals import Terminated
+from experiments.tracking.credentials import move_credentials_to_environment
 
 logger = logging.getLogger(__name__)
 
@@ -103,7 +103,7 @@ def run(cfg: DictConfig) -> float | None:
 def main() -> float | None:
     """The Hydra app, with URI credentials moved to MLflow's env vars before Hydra records the command line.
 
-    On SIGTERM (:mod:`experiments.signals`) it exits with 143 once the run is marked KILLED.
+    On SIGTERM (:mod:`experiments.run.signals`) it exits with 143 once the run is marked KILLED.
     """
     sys.argv = move_credentials_to_environment(sys.argv, os.environ)
     try:

@@ -15,18 +15,18 @@ from sklearn.metrics import average_precision_score, f1_score
 
 from experiments.config import check_config
 from experiments.data.wikiqa import load_wikiqa
-from experiments.decision import DECISION_FILE, DecisionRule, PairClassifier, save_classifier
 from experiments.errors import ConfigurationError
 from experiments.evaluation.metrics import brier_score, expected_calibration_error
 from experiments.heads import BinarySigmoidHead
 from experiments.models import tiny_cross_encoder
-from experiments.runner import train
+from experiments.models.decision import DECISION_FILE, DecisionRule, PairClassifier, save_classifier
+from experiments.run.runner import train
 from tests.conftest import fast_overrides
 from tests.factories import use_nli_sample
 
 LOAD_AND_SCORE = """
 import json, sys
-from experiments.decision import PairClassifier
+from experiments.models.decision import PairClassifier
 classifier = PairClassifier.load(sys.argv[1])
 pairs = [tuple(pair) for pair in json.load(open(sys.argv[2]))]
 print(json.dumps({"probabilities": classifier.predict_proba(pairs).tolist(), "labels": classifier.predict(pairs)}))

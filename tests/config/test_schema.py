@@ -14,7 +14,7 @@ from omegaconf import OmegaConf
 from experiments.config import check_config, register_configs
 from experiments.config.schema import EvaluationConfig, RunConfig, TrackingConfig, TrainerConfig
 from experiments.errors import ConfigurationError
-from experiments.runner import check_run_config, train
+from experiments.run.runner import check_run_config, train
 from experiments.train import config_dir
 
 

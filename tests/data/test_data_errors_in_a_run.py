@@ -10,7 +10,7 @@ import pytest
 from mlflow.tracking import MlflowClient
 
 from experiments.errors import ConfigurationError
-from experiments.runner import train
+from experiments.run.runner import train
 
 
 def write_pairs(path: Path, labels: list[str]) -> Path:

@@ -12,8 +12,8 @@ from hydra.utils import instantiate
 from mlflow.tracking import MlflowClient
 
 from experiments.data import class_counts, fingerprint, load_wikiqa
-from experiments.decision import PairClassifier
-from experiments.runner import train
+from experiments.models.decision import PairClassifier
+from experiments.run.runner import train
 from tests.conftest import SMOKE, dataset_profile
 
 PROJECT = Path(__file__).resolve().parents[2]

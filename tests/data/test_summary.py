@@ -7,7 +7,7 @@ from datasets import Dataset
 
 from experiments.data import PairSplits
 from experiments.data.splits import metric_safe
-from experiments.runner import data_summary
+from experiments.run.runner import data_summary
 
 
 def split(labels: list[int]) -> Dataset:

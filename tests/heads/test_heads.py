@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from mlflow.tracking import MlflowClient
 
-from experiments.decision import PairClassifier
 from experiments.errors import ConfigurationError
 from experiments.heads import BinarySigmoidHead, BinarySoftmaxHead, MulticlassHead
-from experiments.runner import train
+from experiments.models.decision import PairClassifier
+from experiments.run.runner import train
 from experiments.tracking import mlflow_metric_name as mlflow_name
 from tests.factories import use_nli_sample
 

@@ -8,8 +8,8 @@ import pytest
 from mlflow.tracking import MlflowClient
 
 from experiments.errors import ConfigurationError
-from experiments.runner import train
-from experiments.training import NonFiniteLossError
+from experiments.run.runner import train
+from experiments.run.training import NonFiniteLossError
 from tests.conftest import SMOKE
 
 

@@ -10,7 +10,7 @@ from mlflow.entities import Run
 from mlflow.tracking import MlflowClient
 
 from experiments.errors import ConfigurationError
-from experiments.runner import train
+from experiments.run.runner import train
 from experiments.tracking import mlflow_metric_name as mlflow_name
 from tests.conftest import SMOKE, dataset_profile
 

@@ -9,7 +9,7 @@ from experiments.losses import plain_loss
 from experiments.models import tiny_cross_encoder
 from experiments.regularization import AdversarialEmbeddingLoss, fgm_perturbation
 from experiments.regularization.fgm import perturbed_embeddings
-from experiments.runner import train
+from experiments.run.runner import train
 from tests.conftest import SMOKE
 
 PAIRS = [["what is a glacier cave?", "how tall is it?"], ["A cave formed in ice.", "About 60 m."]]

@@ -26,6 +26,7 @@ from transformers import TrainerCallback, TrainerControl, TrainerState, Training
 from experiments.data.splits import LABEL, TEXT_A, TEXT_B
 from experiments.distributed import process_rank
 from experiments.models import tiny_cross_encoder
+from experiments.run.training import GuardedCrossEncoderTrainer, training_arguments
 from experiments.sampling import (
     EpochSampler,
     RandomOverSampling,
@@ -34,7 +35,6 @@ from experiments.sampling import (
     batch_sampler_factory,
     pair_lengths,
 )
-from experiments.training import GuardedCrossEncoderTrainer, training_arguments
 
 ROW_ID = "row_id"
 EPOCHS = 3

@@ -13,10 +13,10 @@ from experiments.evaluation import PairClassificationEvaluator
 from experiments.heads.binary_sigmoid import BinarySigmoidHead
 from experiments.losses import plain_loss
 from experiments.models import tiny_cross_encoder
-from experiments.runner import train
+from experiments.run.runner import train
+from experiments.run.training import GuardedCrossEncoderTrainer, training_arguments
 from experiments.sampling import RotatingUnderSampling, batch_sampler_factory
 from experiments.tracking import mlflow_metric_name as mlflow_name
-from experiments.training import GuardedCrossEncoderTrainer, training_arguments
 from tests.conftest import SMOKE, dataset_profile
 
 

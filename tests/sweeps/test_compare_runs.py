@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from experiments.compare import main, stored_name
+from experiments.reporting.compare import main, stored_name
 from tests.sweeps.conftest import Sweep
 
 

@@ -14,7 +14,7 @@ import pytest
 from mlflow.entities import Run
 from mlflow.tracking import MlflowClient
 
-from experiments.tracking.sweep_run import SWEEP_PARENT_TAG
+from experiments.tracking.tags import SWEEP_PARENT_TAG
 from tests.conftest import fast_overrides
 from tests.sweeps.conftest import SRC
 from tests.test_faults import EXPERIMENT, runs

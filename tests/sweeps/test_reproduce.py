@@ -6,7 +6,7 @@ import pytest
 from hydra.core.hydra_config import HydraConfig
 from mlflow.tracking import MlflowClient
 
-from experiments.reproduce import main
+from experiments.reporting.reproduce import main
 from tests.sweeps.conftest import Sweep
 
 

@@ -11,8 +11,8 @@ from mlflow.entities import Run
 from mlflow.tracking import MlflowClient
 from omegaconf import open_dict
 
-from experiments.credentials import move_credentials_to_environment, redact
-from experiments.runner import train
+from experiments.run.runner import train
+from experiments.tracking.credentials import move_credentials_to_environment, redact
 from tests.conftest import fast_overrides
 from tests.mlflow_server import Server
 from tests.sweeps.conftest import SRC

@@ -20,8 +20,8 @@ from omegaconf import open_dict
 
 from experiments.config import register_configs
 from experiments.data.wikiqa import load_wikiqa
-from experiments.decision import PairClassifier
-from experiments.runner import train
+from experiments.models.decision import PairClassifier
+from experiments.run.runner import train
 from experiments.tracking import MlflowTracker, mlflow_metric_name
 from experiments.tracking.names import run_name
 from experiments.train import config_dir

@@ -64,7 +64,7 @@ def test_ensure_experiment_returns_the_existing_one(tracking_uri: str):
 def test_a_sqlite_store_keeps_its_artifacts_beside_the_database(tmp_path):
     from mlflow.tracking import MlflowClient
 
-    from experiments.tracking.sweep_callback import ensure_experiment
+    from experiments.sweeps.store_setup import ensure_experiment
 
     uri = f"sqlite:///{tmp_path / 'store' / 'mlflow.db'}"
     (tmp_path / "store").mkdir()

@@ -8,7 +8,7 @@ from pathlib import Path
 from mlflow.tracking import MlflowClient
 from omegaconf import open_dict
 
-from experiments.runner import train
+from experiments.run.runner import train
 from tests.conftest import fast_overrides
 from tests.mlflow_server import Server, start_server
 from tests.test_faults import EXPERIMENT, start_job, wait_for_checkpoint

@@ -18,14 +18,14 @@ from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING, DictConfig, OmegaConf
 
 from experiments.errors import ConfigurationError
+from experiments.evaluation.direction import LOWER_IS_BETTER, lower_is_better
 from experiments.evaluation.thresholds import THRESHOLD_METRICS
-from experiments.metric_direction import LOWER_IS_BETTER, lower_is_better
-from experiments.precision import PRECISIONS
+from experiments.models.precision import PRECISIONS
 
 
 @dataclass
 class TrainerConfig:
-    """``trainer``: arguments of :func:`experiments.training.training_arguments`."""
+    """``trainer``: arguments of :func:`experiments.run.training.training_arguments`."""
 
     epochs: int = MISSING
     batch_size: int = MISSING

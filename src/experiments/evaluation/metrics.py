@@ -76,7 +76,7 @@ def brier_score(probabilities: np.ndarray, labels: np.ndarray) -> float:
 
 
 def calibration_metrics(probabilities: np.ndarray, labels: np.ndarray) -> dict[str, float]:
-    """``ece`` and ``brier`` (both lower is better: :mod:`experiments.metric_direction`)."""
+    """``ece`` and ``brier`` (both lower is better: :mod:`experiments.evaluation.direction`)."""
     return {
         "ece": expected_calibration_error(probabilities, labels),
         "brier": brier_score(probabilities, labels),

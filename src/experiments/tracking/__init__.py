@@ -6,14 +6,10 @@ from experiments.tracking.epoch_logger import EpochMetricsLogger
 from experiments.tracking.mlflow_tracker import MlflowTracker, flatten
 from experiments.tracking.names import mlflow_metric_name
 from experiments.tracking.store import ensure_experiment
-from experiments.tracking.sweep_callback import PrepareTrackingStore
-from experiments.tracking.sweep_run import SweepRun
 
 __all__ = [
     "EpochMetricsLogger",
     "MlflowTracker",
-    "PrepareTrackingStore",
-    "SweepRun",
     "ensure_experiment",
     "flatten",
     "mlflow_metric_name",

@@ -19,7 +19,7 @@ def split_inputs(data_name: str, fingerprints: Mapping[str, str], summary: Mappi
     Args:
         data_name: the data source's name (``PairSplits.name``).
         fingerprints: split → content fingerprint (:func:`experiments.data.splits.fingerprint`).
-        summary: ``data_<split>_<figure>`` counts and shares (:func:`experiments.runner.data_summary`); each
+        summary: ``data_<split>_<figure>`` counts and shares (:func:`experiments.run.runner.data_summary`); each
             split's figures become its profile, e.g. ``{"rows": 400, "count_1": 21, "share_1": 0.05}``.
     """
     inputs = []

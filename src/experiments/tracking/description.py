@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-NOTE_TAG = "mlflow.note.content"
 # Shown when the run has them, in this order.
 FIGURES = ("f1", "mcc", "average_precision", "accuracy", "f1_macro", "map", "mrr", "f1_threshold")
 GROUPS = ("model", "head", "loss", "sampling", "negatives", "augmentation", "regularization")
@@ -32,7 +31,7 @@ def run_note(
 
     Args:
         data_name: the data source's name.
-        summary: rows and class counts per split (:func:`experiments.runner.data_summary`).
+        summary: rows and class counts per split (:func:`experiments.run.runner.data_summary`).
         choices: config-group choices (the run's tags).
         best: the best epoch's record (``epoch``, ``dev_<metric>``).
         test: test metrics without prefix.

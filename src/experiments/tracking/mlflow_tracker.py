@@ -16,10 +16,10 @@ from mlflow.entities import DatasetInput, Metric, Param, RunStatus, RunTag
 from mlflow.exceptions import MlflowException
 from mlflow.utils.time import get_current_time_millis
 
-from experiments.credentials import redact
 from experiments.distributed import is_main_process, process_rank
 from experiments.errors import ConfigurationError
-from experiments.signals import Terminated
+from experiments.run.signals import Terminated
+from experiments.tracking.credentials import redact
 from experiments.tracking.names import mlflow_metrics
 from experiments.tracking.store import ensure_experiment
 from experiments.tracking.store_lock import open_client, sqlite_database
@@ -88,7 +88,7 @@ class MlflowTracker:
     """Logs one run through :class:`mlflow.tracking.MlflowClient`, never through the global active run.
 
     Use as a context manager: the run starts on entry and ends FINISHED, or FAILED (KILLED on Ctrl-C or
-    SIGTERM, :class:`~experiments.signals.Terminated`) with the error in the tag ``error`` and the traceback
+    SIGTERM, :class:`~experiments.run.signals.Terminated`) with the error in the tag ``error`` and the traceback
     as an artifact, when the block raises. When the server stops answering
     (:class:`~experiments.tracking.unreachable.TrackingServerUnreachable`) the run is left RUNNING for
     ``resume=true`` to continue.

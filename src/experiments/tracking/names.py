@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from experiments.training import TIMING_METRICS
+from experiments.run.training import TIMING_METRICS
 
 # Section prefixes: internal key prefix → MLflow section.
 SECTIONS = {"dev_": "dev", "test_": "test", "negatives_": "negatives", "augmented_": "augmentation", "data_": "data"}
@@ -32,7 +32,7 @@ def mlflow_metric_name(key: str) -> str | None:
     """The MLflow name of metric ``key``, or None for a key not logged as a metric.
 
     ``dev_<m>`` → ``dev/<m>``, ``test_<m>`` → ``test/<m>``, ``train_loss`` → ``train/loss``, the timings
-    (:data:`experiments.training.TIMING_METRICS`) → ``time/<key>``, the sampler's per-epoch figures →
+    (:data:`experiments.run.training.TIMING_METRICS`) → ``time/<key>``, the sampler's per-epoch figures →
     ``sampling/...``, ``negatives_<x>`` → ``negatives/<x>``, ``best_epoch`` → ``dev/best_epoch``,
     ``cv_std_<k>`` → ``<name of k>_cv_std``; ``best_dev_*`` → None. A name with a ``/`` is returned as it is,
     so the function can be applied twice; any other key keeps its name.

@@ -1,7 +1,7 @@
 """The saved classifier as an MLflow pyfunc model: ``mlflow.pyfunc.load_model("runs:/<id>/model")`` predicts
-what :class:`experiments.decision.PairClassifier` predicts.
+what :class:`experiments.models.decision.PairClassifier` predicts.
 
-The model folder written by :func:`experiments.decision.save_classifier` travels as the model's artifact
+The model folder written by :func:`experiments.models.decision.save_classifier` travels as the model's artifact
 ``classifier``; this package's source travels as its code, so the model loads where the package is not installed
 (its pip requirements name the packages it needs).
 """
@@ -24,7 +24,7 @@ from mlflow.tracking import MlflowClient
 from mlflow.types import ColSpec, Schema
 
 import experiments
-from experiments.decision import DECISION_FILE, PairClassifier
+from experiments.models.decision import DECISION_FILE, PairClassifier
 from experiments.tracking.provenance import package_versions
 
 logger = logging.getLogger(__name__)

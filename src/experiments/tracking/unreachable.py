@@ -16,7 +16,7 @@ from typing import Any
 import requests
 from mlflow.tracking import MlflowClient
 
-from experiments.credentials import redact
+from experiments.tracking.credentials import redact
 
 # About 10 s for a refused connection and 3 × 30 s for a silent one, instead of minutes.
 HTTP_RETRY_DEFAULTS = {

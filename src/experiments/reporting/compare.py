@@ -37,16 +37,16 @@ from mlflow.tracking import MlflowClient
 from scipy import stats
 
 from experiments.errors import ConfigurationError
-from experiments.metric_direction import lower_is_better
-from experiments.paper_table import readable_metric, to_latex, to_markdown
-from experiments.tracking.sweep_run import SWEEP_PARENT_TAG
+from experiments.evaluation.direction import lower_is_better
+from experiments.reporting.paper_table import readable_metric, to_latex, to_markdown
+from experiments.tracking.tags import FINISHED, SWEEP_PARENT_TAG
 
 logger = logging.getLogger(__name__)
 
 RUN_ID, STATUS, SEED, GROUP, ONE_CLASS = "run_id", "status", "seed", "group", "one_class"
-FINISHED = "FINISHED"
+
 MISSING = "–"  # a grouping key a run has no value for
-REPRODUCES = "reproduces"  # the tag experiments.reproduce puts on a reproduction run
+REPRODUCES = "reproduces"  # the tag experiments.reporting.reproduce puts on a reproduction run
 TESTS = ("ttest", "wilcoxon", "bootstrap")
 BOOTSTRAP_SAMPLES = 10_000
 # A run predicts one class when at least 1 - tolerance of every class's test rows get the same prediction.

@@ -16,14 +16,12 @@ from typing import Any
 import numpy as np
 from torch import nn
 
-from experiments.data.splits import PairSplits
+from experiments.data.splits import DEV, PairSplits
 from experiments.errors import ConfigurationError
 from experiments.evaluation import PairClassificationEvaluator
 from experiments.evaluation.metrics import COUNT_METRICS
 from experiments.heads.base import Head
 from experiments.negatives import NegativesMode
-
-DEV = "dev"
 
 
 @dataclass(frozen=True)

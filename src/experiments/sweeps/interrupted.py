@@ -18,7 +18,7 @@ from hydra.experimental.callback import Callback
 from mlflow.entities import RunStatus
 from omegaconf import DictConfig
 
-from experiments.credentials import redact
+from experiments.tracking.credentials import redact
 from experiments.tracking.store_lock import open_client
 
 logger = logging.getLogger(__name__)

@@ -16,7 +16,7 @@ from sentence_transformers.cross_encoder import CrossEncoder
 
 from experiments.calibration import Calibrator, NoCalibration
 from experiments.heads import Head, head_by_name
-from experiments.precision import FP32, autocast
+from experiments.models.precision import FP32, autocast
 
 DECISION_FILE = "decision.json"
 

@@ -24,42 +24,22 @@ from mlflow.tracking import MlflowClient
 from omegaconf import DictConfig, OmegaConf
 
 from experiments.errors import ConfigurationError
+from experiments.reporting.compare import compare
 from experiments.tracking.names import mlflow_metric_name
 from experiments.tracking.store import ensure_experiment
+from experiments.tracking.tags import (
+    FINISHED,
+    KILLED,
+    NOTE_TAG,
+    PARENT_RUN_ENV,
+    PARENT_RUN_FILE,
+    PARENT_TAG,
+    SWEEP_PARENT_TAG,
+)
 
 logger = logging.getLogger(__name__)
 
-PARENT_RUN_FILE = "mlflow_parent_run_id"
-# Fallback for a job that cannot read the sweep folder: the launching process exports the parent's id.
-PARENT_RUN_ENV = "EXPERIMENTS_SWEEP_PARENT_RUN_ID"
-PARENT_TAG = "mlflow.parentRunId"
-# Marks the parent run, which holds no results of its own (readers of the store skip it).
-SWEEP_PARENT_TAG = "sweep_parent"
-NOTE_TAG = "mlflow.note.content"
 COMPARISON = "comparison"
-FINISHED = RunStatus.to_string(RunStatus.FINISHED)
-KILLED = RunStatus.to_string(RunStatus.KILLED)
-
-
-def sweep_parent_tags(sweep_dir: str | Path) -> dict[str, str]:
-    """``{"mlflow.parentRunId": <id>}`` for a job of a sweep that has a parent run, else ``{}``."""
-    record = Path(sweep_dir) / PARENT_RUN_FILE
-    run_id = record.read_text(encoding="utf-8").strip() if record.is_file() else os.environ.get(PARENT_RUN_ENV)
-    return {PARENT_TAG: run_id} if run_id else {}
-
-
-def override_params(overrides: str, logged: set[str] | frozenset[str] = frozenset()) -> dict[str, str]:
-    """The job's overrides (``key=value`` tokens of the ``overrides`` tag) not among ``logged`` params.
-
-    Group choices such as ``loss=focal`` are not config keys; as params the MLflow compare view lists them.
-    """
-    pairs = {}
-    for token in shlex.split(overrides):
-        key, sep, value = token.partition("=")
-        key = key.lstrip("+~")
-        if sep and key not in logged and not key.startswith("hydra"):
-            pairs[key] = value
-    return pairs
 
 
 def child_runs(client: MlflowClient, experiment_id: str, parent_id: str) -> list[Run]:
@@ -214,8 +194,6 @@ class SweepRun(Callback):
 
     def _comparison(self, client: MlflowClient, sweep_dir: Path) -> str | None:
         """``experiments-compare`` over the sweep's jobs into ``<sweep dir>/comparison``, logged on the parent."""
-        from experiments.compare import compare
-
         out = sweep_dir / COMPARISON
         try:
             compare(

@@ -15,7 +15,7 @@ from transformers import EarlyStoppingCallback, ProgressCallback, TrainerCallbac
 from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR
 
 from experiments.errors import ConfigurationError
-from experiments.precision import precision_arguments
+from experiments.models.precision import precision_arguments
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +45,8 @@ def training_arguments(
     """Training arguments with per-epoch evaluation and best-epoch selection by ``select_metric``.
 
     ``extra_args`` passes any other :class:`transformers.TrainingArguments` field through unchanged.
-    ``precision`` is the resolved one (``bf16`` or ``fp32``, see :func:`experiments.precision.resolve_precision`).
+    ``precision`` is the resolved one (``bf16`` or ``fp32``,
+    see :func:`experiments.models.precision.resolve_precision`).
     The ranges of these values are checked with the config (:data:`experiments.config.CONSTRAINTS`).
     """
     arguments: dict[str, Any] = {

@@ -8,10 +8,10 @@ import numpy as np
 from omegaconf import DictConfig, OmegaConf, open_dict
 from sklearn.model_selection import StratifiedKFold
 
-from experiments.credentials import redact_config
 from experiments.data.splits import LABEL, PairSplits, class_counts
 from experiments.errors import ConfigurationError
 from experiments.tracking import MlflowTracker
+from experiments.tracking.credentials import redact_config
 
 FoldRunner = Callable[..., dict[str, float]]
 

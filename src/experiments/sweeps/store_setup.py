@@ -8,7 +8,7 @@ from typing import Any
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
-from experiments.credentials import redact
+from experiments.tracking.credentials import redact
 from experiments.tracking.store import default_artifact_location, ensure_experiment
 
 __all__ = ["PrepareTrackingStore", "default_artifact_location", "ensure_experiment"]

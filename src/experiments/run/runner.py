@@ -20,11 +20,10 @@ from omegaconf import DictConfig, OmegaConf
 
 from experiments.calibration import Calibrator, effective_class_counts, fit_calibration, uncalibrated_metrics
 from experiments.config import check_config
-from experiments.console import run_summary
-from experiments.credentials import redact_config
-from experiments.cross_validation import cross_validate
 from experiments.data.splits import (
+    DEV,
     LABEL,
+    TEST,
     TEXT_A,
     TEXT_B,
     PairSplits,
@@ -33,7 +32,6 @@ from experiments.data.splits import (
     metric_safe,
     query_groups,
 )
-from experiments.decision import DecisionRule, save_classifier
 from experiments.distributed import is_main_process
 from experiments.errors import ConfigurationError
 from experiments.evaluation import (
@@ -45,18 +43,15 @@ from experiments.evaluation import (
 )
 from experiments.evaluation.report import FOLDER, evaluation_figures, reliability_figures, threshold_table
 from experiments.heads.base import Head
+from experiments.models.decision import DecisionRule, save_classifier
+from experiments.models.precision import autocast, resolve_precision
 from experiments.negatives import NegativesMode
-from experiments.precision import autocast, resolve_precision
-from experiments.run_config import pin_run_config
-from experiments.sampling import EpochSampler, pair_lengths
-from experiments.signals import StopOnSignal, terminate_gracefully
-from experiments.tracking import EpochMetricsLogger, MlflowTracker, flatten
-from experiments.tracking.datasets import split_inputs, split_rows
-from experiments.tracking.description import NOTE_TAG, run_note
-from experiments.tracking.names import run_name
-from experiments.tracking.provenance import provenance_tags
-from experiments.tracking.sweep_run import override_params, sweep_parent_tags
-from experiments.training import (
+from experiments.run.console import run_summary
+from experiments.run.cross_validation import cross_validate
+from experiments.run.pinned_config import pin_run_config
+from experiments.run.plan import RunPlan, check_plan
+from experiments.run.signals import StopOnSignal, terminate_gracefully
+from experiments.run.training import (
     GuardedCrossEncoderTrainer,
     early_stopping,
     last_checkpoint,
@@ -64,11 +59,17 @@ from experiments.training import (
     timing_metrics,
     training_arguments,
 )
-from experiments.validation import RunPlan, check_plan
+from experiments.sampling import EpochSampler, pair_lengths
+from experiments.tracking import EpochMetricsLogger, MlflowTracker, flatten
+from experiments.tracking.credentials import redact_config
+from experiments.tracking.datasets import split_inputs, split_rows
+from experiments.tracking.description import run_note
+from experiments.tracking.names import run_name
+from experiments.tracking.provenance import provenance_tags
+from experiments.tracking.tags import NOTE_TAG, override_params, sweep_parent_tags
 
 logger = logging.getLogger(__name__)
 
-DEV, TEST = "dev", "test"
 # In output_dir: the MLflow run id, so that ``resume=true`` continues the same run.
 RUN_ID_FILE = "mlflow_run_id"
 

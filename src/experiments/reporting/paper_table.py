@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 if TYPE_CHECKING:
-    from experiments.compare import Comparison
+    from experiments.reporting.compare import Comparison
 
 DIGITS = 4
 DAGGER, ONE_CLASS_MARK, NONE = "†", "°", "–"

@@ -27,12 +27,12 @@ import torch
 from mlflow.tracking import MlflowClient
 from omegaconf import DictConfig, OmegaConf, open_dict
 
-from experiments.compare import choice_tags
 from experiments.errors import ConfigurationError
-from experiments.runner import train
+from experiments.reporting.compare import choice_tags
+from experiments.run.runner import train
+from experiments.run.training import TIMING_METRICS
 from experiments.tracking import MlflowTracker, mlflow_metric_name
 from experiments.tracking.provenance import git_state
-from experiments.training import TIMING_METRICS
 
 logger = logging.getLogger(__name__)
 
@@ -86,7 +86,7 @@ def metric_differences(client: MlflowClient, recorded_id: str, reproduced_id: st
     """Per metric: steps compared, the recorded and reproduced final values, and the largest absolute difference.
 
     A metric logged by only one of the runs, or at other steps, gets an infinite difference. Wall-clock
-    timings (:data:`experiments.training.TIMING_METRICS`) measure the machine and are not compared.
+    timings (:data:`experiments.run.training.TIMING_METRICS`) measure the machine and are not compared.
     """
     recorded = client.get_run(recorded_id).data.metrics
     reproduced = client.get_run(reproduced_id).data.metrics

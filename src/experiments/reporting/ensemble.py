@@ -18,7 +18,6 @@ from mlflow.tracking import MlflowClient
 from omegaconf import OmegaConf
 
 from experiments.data.splits import LABEL, PairSplits, query_groups
-from experiments.decision import PairClassifier
 from experiments.errors import ConfigurationError
 from experiments.evaluation import (
     THRESHOLD_METRICS,
@@ -27,7 +26,8 @@ from experiments.evaluation import (
     ranking_metrics,
     tuned_binary_metrics,
 )
-from experiments.runner import prepare_data, split_pairs
+from experiments.models.decision import PairClassifier
+from experiments.run.runner import prepare_data, split_pairs
 from experiments.tracking import MlflowTracker
 from experiments.tracking.names import mlflow_metric_name
 
