@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 from pathlib import Path
@@ -290,6 +291,42 @@ def test_a_pandas_tsv_with_only_quotes_inside_is_detected_and_none_keeps_them(tm
     _pandas_frame().drop(index=2).to_csv(path, sep="\t", index=False)
     assert read_table(path).columns["q"] == ['Amrozi said "the witness" lied', "plain text"]
     assert read_table(path, quoting="none").columns["q"] == ['"Amrozi said ""the witness"" lied"', "plain text"]
+
+
+def _wikiqa_rows_without_quotes(rows: int) -> pd.DataFrame:
+    """The first WikiQA dev rows whose texts hold no quote, as question / answer / label."""
+    from experiments.data.wikiqa import embedded_wikiqa_dir
+
+    frame = pd.read_csv(embedded_wikiqa_dir() / "WikiQA-dev.tsv", sep="\t", quoting=csv.QUOTE_NONE, dtype=str)
+    frame = frame[["Question", "Sentence", "Label"]].set_axis(["q", "a", "y"], axis=1)
+    return frame[~frame["q"].str.contains('"') & ~frame["a"].str.contains('"')].head(rows).reset_index(drop=True)
+
+
+@pytest.mark.parametrize("quoting", [csv.QUOTE_ALL, csv.QUOTE_NONNUMERIC])
+@pytest.mark.parametrize("header", [True, False])
+def test_a_tsv_with_every_field_in_quotes_is_read_as_quoted(tmp_path: Path, quoting: int, header: bool, caplog):
+    frame = _wikiqa_rows_without_quotes(50).astype({"y": int})
+    path = tmp_path / "pairs.tsv"
+    frame.to_csv(path, sep="\t", quoting=quoting, index=False, header=header)
+    with caplog.at_level("INFO", logger="experiments.data.quoting"):
+        table = read_table(path, header=header, column_names=None if header else ["q", "a", "y"])
+    assert list(table.columns) == ["q", "a", "y"]
+    assert table.columns["q"] == list(frame["q"]) and table.columns["a"] == list(frame["a"])
+    assert table.columns["y"] == [str(label) for label in frame["y"]] and set(table.columns["y"]) == {"0", "1"}
+    assert f"{path}: detected (data.quoting=auto), fields in double quotes are unquoted" in caplog.text
+
+
+def test_a_quoted_header_read_without_quoting_suggests_data_quoting_quoted(tmp_path: Path):
+    path = tmp_path / "pairs.tsv"
+    _wikiqa_rows_without_quotes(5).to_csv(path, sep="\t", quoting=csv.QUOTE_ALL, index=False)
+    with pytest.raises(
+        ConfigurationError,
+        match=re.escape(
+            f"""{path}: missing column 'y' (data.label); the columns are ['"q"', '"a"', '"y"']; """
+            "the column names are in double quotes: the file encloses its fields in quotes, set data.quoting=quoted"
+        ),
+    ):
+        read_table(path, quoting="none").column("y", "label")
 
 
 def test_tsv_with_bare_quotes_keeps_them_as_text(tmp_path: Path, caplog):

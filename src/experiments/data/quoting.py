@@ -15,6 +15,8 @@ import logging
 import re
 from pathlib import Path
 
+from experiments.data.labels import NUMBER
+
 logger = logging.getLogger(__name__)
 
 QUOTINGS = ("auto", "quoted", "none")
@@ -53,8 +55,9 @@ def tsv_is_quoted(text: str) -> bool:
     """Whether a tab-separated ``text`` was written with CSV quoting.
 
     Yes when reading it with quoting is valid (strict) CSV that differs from reading it without, and the file
-    shows a quoting writer's mark: a quoted field with a doubled inner quote, or rows whose field counts
-    agree only when quotes are honoured (a tab or line break inside a quoted field).
+    shows a quoting writer's mark: a quoted field with a doubled inner quote, rows whose field counts
+    agree only when quotes are honoured (a tab or line break inside a quoted field), or every field in quotes
+    but numbers (``to_csv(sep="\\t", quoting=csv.QUOTE_ALL)`` or ``QUOTE_NONNUMERIC``), header included.
     """
     if '"' not in text:
         return False
@@ -68,7 +71,16 @@ def tsv_is_quoted(text: str) -> bool:
     if plain == quoted:
         return False
     doubled = any(_QUOTED_FIELD.fullmatch(field) and '""' in field[1:-1] for record in plain for field in record)
-    return doubled or (_uniform(quoted) and not _uniform(plain))
+    return doubled or (_uniform(quoted) and not _uniform(plain)) or _all_quoted(plain)
+
+
+def _all_quoted(records: list[list[str]]) -> bool:
+    """Every field wholly in quotes, or a bare number, and every row with a quoted field."""
+    return all(
+        any(_QUOTED_FIELD.fullmatch(field) for field in record)
+        and all(_QUOTED_FIELD.fullmatch(field) or NUMBER.fullmatch(field) for field in record)
+        for record in records
+    )
 
 
 def _uniform(records: list[list[str]]) -> bool:

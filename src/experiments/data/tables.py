@@ -69,11 +69,15 @@ class RawTable:
 
 
 def _header_hint(names: list[str]) -> str:
-    """Why a header may be wrong: one name holding another delimiter, or names that look like data."""
+    """Why a header may be wrong: one name holding another delimiter, names in quotes, or names that look like data."""
     if len(names) == 1 and "\t" in names[0]:
         return "; the header holds tabs: the file looks tab-separated, set data.format=tsv"
     if len(names) == 1 and "," in names[0]:
         return "; the header holds commas: the file looks comma-separated, set data.format=csv"
+    if all(len(name) >= 2 and name[0] == name[-1] == '"' for name in names):
+        return (
+            "; the column names are in double quotes: the file encloses its fields in quotes, set data.quoting=quoted"
+        )
     if any(NUMBER.fullmatch(name.strip()) for name in names):
         return (
             "; the first row looks like data, not a header: for a file without a header row set "
