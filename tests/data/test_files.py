@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 from pathlib import Path
@@ -226,6 +227,41 @@ def test_spellings_of_one_number_or_padded_labels_are_one_class_and_logged(tmp_p
         "'1.0' x 10"
     ) in caplog.messages
     assert f"{dev}: column 'gold': label spellings read as one class each" in caplog.text
+
+
+def _wikiqa_pairs(labels: list[object], file_format: str, path: Path) -> str:
+    """The first WikiQA dev pairs with ``labels`` in column ``gold``, as JSON lines (labels as JSON values) or CSV."""
+    from experiments.data.wikiqa import embedded_wikiqa_dir
+
+    lines = (embedded_wikiqa_dir() / "WikiQA-dev.tsv").read_text(encoding="utf-8").splitlines()[1 : len(labels) + 1]
+    texts = [(line.split("\t")[1], line.split("\t")[5]) for line in lines]
+    rows = [{"first": a, "second": b, "gold": label} for (a, b), label in zip(texts, labels, strict=True)]
+    if file_format == "jsonl":
+        return write_jsonl(path.with_suffix(".jsonl"), rows)
+    with path.with_suffix(".csv").open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=["first", "second", "gold"])
+        writer.writeheader()
+        writer.writerows({**row, "gold": str(row["gold"])} for row in rows)
+    return str(path.with_suffix(".csv"))
+
+
+@pytest.mark.parametrize("file_format", ["jsonl", "csv"])
+def test_booleans_mixed_with_zero_and_one_are_two_classes_and_logged(tmp_path: Path, file_format: str, caplog):
+    train_labels: list[object] = [0, 1, True, False, 0, 0, True, 0] * 5
+    train = _wikiqa_pairs(train_labels, file_format, tmp_path / "train")
+    dev = _wikiqa_pairs([True, False, False, True], file_format, tmp_path / "dev")
+    with caplog.at_level("WARNING", logger="experiments.data.assembly"):
+        data = load_files(train=train, dev=dev, test=dev, **COLUMNS)
+    assert data.label_names == ["0", "1"]
+    assert data.train[LABEL] == [int(label) for label in train_labels] and data.dev[LABEL] == [1, 0, 0, 1]
+    spelling = {"jsonl": ("false", "true"), "csv": ("False", "True")}[file_format]
+    assert (
+        f"{train}: column 'gold' mixes booleans with 0 / 1, read as one class each: "
+        f"{spelling[0]!r} -> '0' x 5, {spelling[1]!r} -> '1' x 10"
+    ) in caplog.messages
+    assert f"{dev}: column 'gold' mixes booleans with 0 / 1" in caplog.text
+    ordered = load_files(train=train, dev=dev, test=dev, label_order=[True, False], **COLUMNS)
+    assert ordered.label_names == ["1", "0"] and ordered.dev[LABEL] == [0, 1, 1, 0]
 
 
 def test_labels_that_differ_only_in_case_stop_listing_every_label(tmp_path: Path):

@@ -9,6 +9,7 @@ import pytest
 
 from experiments.data.labels import (
     LabelMapping,
+    boolean_numbers,
     canonical_label,
     check_case_variants,
     describe_merges,
@@ -102,3 +103,18 @@ def test_spelling_variants():
 
 def test_label_order_takes_the_same_spellings():
     assert LabelMapping.from_labels(["0", "1"], order=["1.0", " 0"]).names == ["1", "0"]
+
+
+@pytest.mark.parametrize(
+    ("labels", "expected"),
+    [
+        (["0", "1", "true", "false"], {"false": "0", "true": "1"}),
+        (["0", "True", "FALSE", None], {"FALSE": "0", "True": "1"}),
+        (["true", "false"], {}),
+        (["0", "1"], {}),
+        (["0", "1", "2", "true"], {}),
+        (["yes", "true", "0"], {}),
+    ],
+)
+def test_booleans_are_read_as_numbers_only_beside_zero_and_one(labels: list[str | None], expected: dict[str, str]):
+    assert boolean_numbers(labels) == expected

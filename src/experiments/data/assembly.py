@@ -7,6 +7,7 @@ so they share one set of checks and one set of error messages.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -16,7 +17,9 @@ from datasets import Dataset
 from sklearn.model_selection import train_test_split
 
 from experiments.data.labels import (
+    BOOLEAN_NUMBERS,
     LabelMapping,
+    boolean_numbers,
     canonical_label,
     check_case_variants,
     describe_merges,
@@ -104,6 +107,30 @@ def _labels(table: RawTable, column: str) -> list[str]:
         )  # fmt: skip
     check_case_variants(labels, table.source, column)
     return labels  # type: ignore[return-value]
+
+
+def _merge_booleans(rows: dict[str, _Rows], column: str, label_order: Sequence[Any] | None) -> Sequence[Any] | None:
+    """Read ``true`` / ``false`` as ``1`` / ``0`` in every split when the labels mix the two kinds (logged per file);
+    ``label_order`` (returned) is read the same way."""
+    numbers = boolean_numbers(label for split_rows in rows.values() for label in split_rows.labels)
+    if not numbers:
+        return label_order
+    for split_rows in rows.values():
+        counts = Counter(label for label in split_rows.labels if label in numbers)
+        if counts:
+            logger.warning(
+                "%s: column %r mixes booleans with 0 / 1, read as one class each: %s",
+                split_rows.source, column,
+                ", ".join(f"{name!r} -> {numbers[name]!r} x {count}" for name, count in sorted(counts.items())),
+            )  # fmt: skip
+        split_rows.labels = [numbers.get(label, label) for label in split_rows.labels]
+    if label_order is None:
+        return None
+    names = [canonical_label(value) for value in label_order]
+    return [
+        BOOLEAN_NUMBERS.get(name.casefold(), value) if name is not None else value
+        for name, value in zip(names, label_order, strict=True)
+    ]
 
 
 def _map_columns(table: RawTable, columns: PairColumns) -> _Rows:
@@ -197,6 +224,7 @@ def build_pair_splits(
         raise ConfigurationError("data.train must name the training data")
     rows = {split: _map_columns(table, columns) for split, table in tables.items() if table is not None}
     rows_read = {split: len(split_rows.labels) for split, split_rows in rows.items()}
+    label_order = _merge_booleans(rows, columns.label, label_order)
 
     mapping = LabelMapping.from_labels(rows["train"].labels, label_order)
     if len(mapping.names) < 2:

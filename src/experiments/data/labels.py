@@ -4,6 +4,8 @@ A label cell is read as its text (:func:`label_name`), then normalised (:func:`c
 whitespace goes, numeric spellings of one number (``1``, ``1.0``, `` 1``) become one class (``1``), and an empty
 cell or the text of a missing value (``NaN``, ``None``, ...) is a missing label. What was merged is logged
 (:func:`merged_spellings`); labels that differ only in case stop the run (:func:`check_case_variants`).
+Booleans mixed with ``0`` / ``1`` in one label column are read as the numbers they stand for
+(:func:`boolean_numbers`).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import difflib
 import math
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -61,6 +63,24 @@ def canonical_label(value: Any) -> str | None:
             return str(int(number))
         return format(number.normalize(), "f")
     return name
+
+
+BOOLEAN_NUMBERS = {"false": "0", "true": "1"}
+"""The number each boolean spelling (any case) stands for when a label column mixes them with ``0`` / ``1``."""
+
+
+def boolean_numbers(labels: Iterable[str | None]) -> dict[str, str]:
+    """Boolean label names -> ``"0"`` / ``"1"`` when the labels mix ``true`` / ``false`` with ``0`` / ``1`` and hold
+    nothing else; empty otherwise (a column of booleans only keeps ``false`` / ``true``).
+
+    ``true`` / ``1`` and ``false`` / ``0`` are one class each, as JSON ``true`` and ``1`` are one in Python.
+    """
+    names = {name for name in labels if name is not None}
+    booleans = {name for name in names if name.casefold() in BOOLEAN_NUMBERS}
+    numbers = names & set(BOOLEAN_NUMBERS.values())
+    if not booleans or not numbers or names - booleans - numbers:
+        return {}
+    return {name: BOOLEAN_NUMBERS[name.casefold()] for name in sorted(booleans)}
 
 
 def merged_spellings(raw: Sequence[Any], canonical: Sequence[str | None]) -> dict[str, Counter[str]]:
