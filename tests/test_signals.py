@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
+import pty
 import signal
+import subprocess
+import sys
+import termios
+import threading
 from pathlib import Path
 
 import pytest
@@ -53,6 +60,56 @@ def test_sigterm_during_cross_validation_marks_the_parent_and_the_fold_killed(
     assert all(run.data.tags["error"].startswith(REASON) for run in runs(tracking_uri))
 
 
+def start_job_on_a_terminal(
+    run_dir: Path, tracking_uri: str, overrides: tuple[str, ...]
+) -> tuple[subprocess.Popen, int]:
+    """``python -m experiments.train`` in its own session with a pseudo-terminal as its controlling terminal and
+    its stdout and stderr, as a job typed into a terminal window runs; returns the job and the terminal's side."""
+    terminal, job_side = pty.openpty()
+
+    def take_the_terminal() -> None:
+        os.setsid()
+        fcntl.ioctl(job_side, termios.TIOCSCTTY, 0)
+
+    command = [sys.executable, "-m", "experiments.train", *overrides, f"hydra.run.dir={run_dir}"]
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    command.append(f"tracking.tracking_uri={tracking_uri}")
+    job = subprocess.Popen(
+        command, env=env, stdin=job_side, stdout=job_side, stderr=job_side, preexec_fn=take_the_terminal
+    )
+    os.close(job_side)
+    threading.Thread(target=_drain, args=(terminal,), daemon=True).start()
+    return job, terminal
+
+
+def _drain(terminal: int) -> None:
+    """Read what the job writes to its terminal, so that it never blocks on a full one."""
+    with contextlib.suppress(OSError):
+        while os.read(terminal, 65536):
+            pass
+
+
+@pytest.mark.slow
+def test_closing_the_terminal_marks_the_run_killed_and_the_job_resumes(
+    compose_config, tracking_uri: str, tiny_wikiqa: Path, tmp_path: Path
+):
+    overrides = fast_overrides(tiny_wikiqa, epochs=8)
+    run_dir = tmp_path / "run"
+    job, terminal = start_job_on_a_terminal(run_dir, tracking_uri, overrides)
+    wait_for_checkpoint(job, run_dir, timeout=900)
+    os.close(terminal)  # the terminal window is closed: the kernel sends SIGHUP to the job
+    assert job.wait(timeout=300) == 128 + signal.SIGHUP
+    assert not (run_dir / "model").exists(), "the job finished before its terminal was closed"
+    (killed,) = runs(tracking_uri)
+    assert killed.info.status == "KILLED"
+    assert killed.data.tags["error"].startswith("Terminated: SIGHUP received: the terminal was closed")
+    assert last_checkpoint(run_dir / "checkpoints") is not None
+
+    train(compose_config(*overrides, "resume=true"))
+    (run,) = runs(tracking_uri)
+    assert run.info.run_id == killed.info.run_id and run.info.status == "FINISHED"
+
+
 class SignalsItselfWhenCollected:
     """Sends ``signum`` to its own process from ``__del__``: the handler's exception is then one that Python
     ignores ("Exception ignored in ..."), as when a Ctrl-C lands in SQLAlchemy's garbage collection."""
@@ -74,3 +131,20 @@ def test_a_signal_swallowed_by_a_finalizer_stops_training_at_the_next_step(signu
         with pytest.raises(expected):
             StopOnSignal().on_step_end()
     StopOnSignal().on_step_end()  # the block is over: nothing pending
+
+
+def test_sighup_ends_the_block_like_sigterm_unless_the_job_runs_under_nohup():
+    with terminate_gracefully(), pytest.raises(Terminated, match="SIGHUP received: the terminal was closed") as stop:
+        assert callable(signal.getsignal(signal.SIGHUP)), "SIGHUP would end the process at once"
+        os.kill(os.getpid(), signal.SIGHUP)
+        for _ in range(10_000):  # bytecode for the handler to run in
+            pass
+    assert stop.value.exit_code == 129
+    previous = signal.signal(signal.SIGHUP, signal.SIG_IGN)  # what nohup does
+    try:
+        with terminate_gracefully():
+            assert signal.getsignal(signal.SIGHUP) is signal.SIG_IGN
+            os.kill(os.getpid(), signal.SIGHUP)  # ignored: the job goes on
+        assert signal.getsignal(signal.SIGHUP) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGHUP, previous)

@@ -1,9 +1,11 @@
-"""SIGTERM (a SLURM time limit or preemption, ``timeout``, ``kill``) ends a run the way Ctrl-C does.
+"""SIGTERM (a SLURM time limit or preemption, ``timeout``, ``kill``) and SIGHUP (the terminal was closed, an SSH
+session dropped) end a run the way Ctrl-C does.
 
-Python's default for SIGTERM is to die at once, which leaves the MLflow run RUNNING. Inside
-:func:`terminate_gracefully` a SIGTERM raises :class:`Terminated` instead: the tracker marks the run (and, under
+Python's default for both is to die at once, which leaves the MLflow run RUNNING. Inside
+:func:`terminate_gracefully` they raise :class:`Terminated` instead: the tracker marks the run (and, under
 ``cv.folds``, the current fold's child run) KILLED with the reason, the epoch checkpoints stay for
-``resume=true``, and the command exits with 143 (128 + SIGTERM), as the shell reports a terminated job.
+``resume=true``, and the command exits with 128 + the signal's number (143 for SIGTERM, 129 for SIGHUP), as the
+shell reports a terminated job.
 
 Python ignores an exception raised while a finalizer or a weakref callback runs ("Exception ignored in ..."),
 and a signal handler may run there: a Ctrl-C or SIGTERM that lands in SQLAlchemy's garbage collection would be
@@ -26,13 +28,19 @@ from transformers import TrainerCallback
 logger = logging.getLogger(__name__)
 
 
+_REASONS = {
+    signal.SIGTERM: "the job was stopped (time limit, preemption or kill)",
+    signal.SIGHUP: "the terminal was closed or the session hung up (start long jobs under nohup, tmux or screen)",
+}
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+"""The signals that end a run KILLED, as Ctrl-C does."""
+
+
 class Terminated(BaseException):
     """The process received a termination signal; like ``KeyboardInterrupt``, not an ``Exception``."""
 
     def __init__(self, signum: int) -> None:
-        super().__init__(
-            f"{signal.Signals(signum).name} received: the job was stopped (time limit, preemption or kill)"
-        )
+        super().__init__(f"{signal.Signals(signum).name} received: {_REASONS.get(signum, _REASONS[signal.SIGTERM])}")
         self.signum = signum
 
     @property
@@ -51,7 +59,7 @@ def raise_pending_signal() -> None:
 
 
 class StopOnSignal(TrainerCallback):
-    """Raises a recorded Ctrl-C or SIGTERM at the next step, evaluation or checkpoint."""
+    """Raises a recorded Ctrl-C, SIGTERM or SIGHUP at the next step, evaluation or checkpoint."""
 
     def on_step_end(self, *args: Any, **kwargs: Any) -> None:
         raise_pending_signal()
@@ -83,16 +91,18 @@ def _recording_interrupt(previous: Any) -> Any:
 
 
 @contextmanager
-def terminate_gracefully(signums: tuple[int, ...] = (signal.SIGTERM,)) -> Iterator[None]:
+def terminate_gracefully(signums: tuple[int, ...] = STOP_SIGNALS) -> Iterator[None]:
     """Within the block, the signals raise :class:`Terminated` and Ctrl-C is recorded (see the module); the
-    previous handlers come back after it.
+    previous handlers come back after it. A signal ignored when the block starts (``nohup``) stays ignored.
 
     Only the main thread can set signal handlers; elsewhere the block runs unchanged.
     """
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = {signum: signal.signal(signum, _raise_terminated) for signum in signums}
+    # A signal ignored at the start stays ignored: nohup ignores SIGHUP so that the job outlives its terminal.
+    handled = [signum for signum in signums if signal.getsignal(signum) is not signal.SIG_IGN]
+    previous = {signum: signal.signal(signum, _raise_terminated) for signum in handled}
     interrupt = signal.getsignal(signal.SIGINT)
     if callable(interrupt):  # not when Ctrl-C is ignored (SIG_IGN)
         previous[signal.SIGINT] = signal.signal(signal.SIGINT, _recording_interrupt(interrupt))
