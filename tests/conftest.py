@@ -1,10 +1,29 @@
-"""Shared fixtures: Hydra configs composed from conf/, a real SQLite MLflow store, the tiny model."""
+"""Shared fixtures (Hydra configs composed from conf/, a real SQLite MLflow store, the tiny model) and the test tiers.
+
+Two tiers: ``python -m pytest -m "not slow"`` (the fast tier, about a minute and a half on 2 cores) and
+``python -m pytest`` (the full suite, what ``.ci/run`` runs). A test is marked ``slow`` here, at collection,
+when it or any fixture it uses (directly or through other fixtures) refers to
+
+- :func:`experiments.run.runner.train` (it trains the tiny model end to end),
+- the :mod:`subprocess` module (it launches ``experiments-train``, a sweep, ``torchrun``, ``git``...), or
+- a helper defined under ``tests/`` that does one of these, e.g. :func:`tests.mlflow_server.start_server`
+  (it starts a real ``mlflow server``) or :func:`tests.sweeps.conftest.run_app`.
+
+The check reads the names in the code of the test, of its fixtures and of the ``tests/`` helpers they
+call, so a new test that trains, starts a server or launches a process lands in the full suite without
+anyone marking it. A test may still carry ``@pytest.mark.slow`` by hand for other long work.
+"""
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
-from collections.abc import Callable, Iterator
+import shutil
+import subprocess
+import sys
+import types
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import pytest
@@ -12,9 +31,11 @@ from hydra import compose, initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
 from hydra.core.hydra_config import HydraConfig
 from mlflow.entities import Run
+from mlflow.tracking import MlflowClient
 from omegaconf import DictConfig, open_dict
 
 from experiments.config import register_configs
+from experiments.run import runner
 from experiments.train import config_dir
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -23,11 +44,81 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 ComposeFn = Callable[..., DictConfig]
 
+# What makes a test slow when its code, its fixtures' code or a tests/ helper they call refers to it.
+SLOW_OBJECTS: tuple[object, ...] = (subprocess, runner.train)
+TESTS_PACKAGE = "tests"
+
+
+def _code_objects(code: types.CodeType) -> Iterator[types.CodeType]:
+    """``code`` and the code of the functions, lambdas and comprehensions defined inside it."""
+    yield code
+    for constant in code.co_consts:
+        if isinstance(constant, types.CodeType):
+            yield from _code_objects(constant)
+
+
+def _referenced(function: types.FunctionType) -> Iterator[object]:
+    """The objects a function's code names: globals, modules it imports, and attributes of those modules."""
+    for code in _code_objects(function.__code__):
+        names = code.co_names
+        for name in names:
+            found = function.__globals__.get(name, sys.modules.get(name))
+            if found is None:
+                continue
+            yield found
+            if isinstance(found, types.ModuleType):
+                yield from (getattr(found, attribute) for attribute in names if hasattr(found, attribute))
+
+
+def _is_slow(functions: Iterable[object], seen: set[types.CodeType]) -> bool:
+    """Whether any of ``functions``, or a ``tests/`` helper they call, refers to one of :data:`SLOW_OBJECTS`."""
+    for function in functions:
+        function = inspect.unwrap(getattr(function, "__func__", function))  # type: ignore[arg-type]
+        if not isinstance(function, types.FunctionType) or function.__code__ in seen:
+            continue
+        seen.add(function.__code__)
+        helpers = []
+        for found in _referenced(function):
+            if any(found is slow for slow in SLOW_OBJECTS):
+                return True
+            module = getattr(found, "__module__", None) or ""
+            if isinstance(found, types.FunctionType) and module.split(".")[0] == TESTS_PACKAGE:
+                helpers.append(found)
+        if _is_slow(helpers, seen):
+            return True
+    return False
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark ``slow`` every test that trains, starts a server or launches a process (see the module docstring)."""
+    for item in items:
+        if not isinstance(item, pytest.Function) or item.get_closest_marker("slow"):
+            continue
+        fixtures = [definitions[-1].func for definitions in item._fixtureinfo.name2fixturedefs.values() if definitions]
+        if _is_slow([item.function, *fixtures], set()):
+            item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture(scope="session")
+def empty_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty MLflow SQLite database, made once: MLflow takes about 2 s of CPU to build the tables of a new file."""
+    database = tmp_path_factory.mktemp("empty-store") / "mlflow.db"
+    MlflowClient(f"sqlite:///{database}").search_experiments()
+    return database
+
+
+def new_store(empty_store: Path, folder: Path) -> str:
+    """The URI of a fresh SQLite MLflow store in ``folder``: a copy of :func:`empty_store`, as MLflow would make it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    database = folder / "mlflow.db"
+    shutil.copyfile(empty_store, database)
+    return f"sqlite:///{database}"
+
 
 @pytest.fixture
-def tracking_uri(tmp_path: Path) -> str:
+def tracking_uri(tmp_path: Path, empty_store: Path) -> str:
     """A fresh SQLite MLflow store for one test."""
-    return f"sqlite:///{tmp_path / 'mlflow.db'}"
+    return new_store(empty_store, tmp_path)
 
 
 @pytest.fixture
