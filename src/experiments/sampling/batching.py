@@ -72,7 +72,7 @@ def even_steps(batches: Sequence[np.ndarray], batch_size: int, processes: int) -
     ``even_batches=False``); so every step but the final one is made of full batches. Full batches come
     first, in their order; the rows left over (fewer than ``processes`` full batches plus the short
     batch) are split as evenly as possible into the final step's batches. When fewer rows than ranks
-    are left over, the first batches of the step before lend one row each. Written by hand: accelerate
+    are left over, the first batches of the step before give up one row each. Written by hand: accelerate
     either drops these rows (``drop_last``) or repeats others to fill the last step (``even_batches``).
 
     Raises:
@@ -84,10 +84,10 @@ def even_steps(batches: Sequence[np.ndarray], batch_size: int, processes: int) -
     steps = check_even_steps(len(rows), batch_size, processes)
     head = [rows[i * batch_size : (i + 1) * batch_size] for i in range((steps - 1) * processes)]
     tail = rows[len(head) * batch_size :]
-    lent = [head[-processes + i][-1:] for i in range(max(0, processes - len(tail)))]
-    for i in range(len(lent)):
+    moved = [head[-processes + i][-1:] for i in range(max(0, processes - len(tail)))]
+    for i in range(len(moved)):
         head[-processes + i] = head[-processes + i][:-1]
-    return head + np.array_split(np.concatenate([*lent, tail]), processes)
+    return head + np.array_split(np.concatenate([*moved, tail]), processes)
 
 
 class EpochBatchSampler(DefaultBatchSampler):

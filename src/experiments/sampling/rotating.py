@@ -38,7 +38,11 @@ class RotatingUnderSampling(EpochSampler):
         random_state: seed of the permutations; the runner passes the run's ``seed``.
 
     References:
-        The "different small subset of the majority class at each iteration" of ``seeds/002``.
+        X.-Y. Liu, J. Wu and Z.-H. Zhou, "Exploratory Undersampling for Class-Imbalance Learning",
+        IEEE Trans. Systems, Man, and Cybernetics B 39(2), 2009 (EasyEnsemble: each learner sees a different
+        random subset of the majority class, so together they use the majority rows undersampling throws
+        away); here the subsets follow one another epoch by epoch instead of feeding separate learners.
+        imbalanced-learn's ``EasyEnsembleClassifier`` implements the ensemble form.
     """
 
     def __init__(self, ratio: float = 1.0, random_state: int = 0) -> None:
