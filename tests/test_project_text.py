@@ -18,7 +18,9 @@ INTERNAL = {
     r"\bseeds/": "a reference to an internal seed file",
     r"\b(?:lent|lend|lends|lending)\b": "words about machines being lent",
     r"(?<!no-)\bsandbox(?:es|ed)?\b": "words about a sandbox (Chromium's --no-sandbox flag aside)",
-    r"\bsessions?\b": "words about the sessions the project was made in",
+    r"\b(?:this|that|each|every|another|earlier|previous|later|helper|working) sessions?\b": (
+        "words about the sessions the project was made in (an SSH session is fine)"
+    ),
     r"can_start_another|budget_left|device time": "the device-lending status",
     r"/work/notes|HELPERS\.md": "an internal notes file",
 }
@@ -57,6 +59,8 @@ def test_the_scan_covers_the_code_the_configs_the_docs_and_the_readme():
         ("not measured: no GPU was lent to this task", 1),
         ("the sandbox had no network", 1),
         ("measured in this session", 1),
+        ("an earlier session found it", 1),
+        ("SIGHUP: the terminal closed or the SSH session dropped", 0),
         ('"--headless", "--no-sandbox", "--disable-gpu",', 0),
         ("process = subprocess.Popen(command, start_new_session=True)", 0),
         ("Liu, Wu and Zhou, Exploratory Undersampling for Class-Imbalance Learning, 2009", 0),
