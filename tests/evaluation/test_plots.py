@@ -112,6 +112,41 @@ def test_confusion_matrix_counts():
     assert texts == ["1", "0", "0", "0", "0", "1", "0", "0", "2"]
 
 
+def _cells(figure: Figure) -> np.ndarray:
+    texts = [int(text.get_text()) for text in figure.axes[0].texts]
+    side = int(np.sqrt(len(texts)))
+    return np.array(texts).reshape(side, side)
+
+
+def test_a_confusion_matrix_of_many_classes_draws_those_with_the_most_rows_and_sums_the_rest(caplog):
+    labels = np.repeat(np.arange(25), np.arange(1, 26))  # class k has k + 1 rows: classes 5..24 have the most
+    predictions = labels.copy()
+    predictions[labels == 24] = 0  # class 24's 25 rows predicted as class 0, one of the others
+    names = [f"label {k}" for k in range(25)]
+    with caplog.at_level("INFO", logger="experiments.evaluation.plots"):
+        figure = confusion_matrix_figure(labels, predictions, names, title="test")
+    ax = figure.axes[0]
+    assert [tick.get_text() for tick in ax.get_xticklabels()] == [*names[5:], "other 5 classes"]
+    cells = _cells(figure)
+    assert cells.shape == (21, 21) and cells.sum() == len(labels)
+    assert np.diag(cells)[:19].tolist() == list(range(6, 25))  # classes 5..23, each right on every row
+    assert cells[19, 20] == 25 and cells[19, 19] == 0  # class 24 predicted as one of the others
+    assert cells[20, 20] == 1 + 2 + 3 + 4 + 5  # the others among themselves
+    assert ax.get_title() == "Confusion matrix (test; the 20 of 25 classes with the most rows)"
+    assert (
+        "confusion matrix (test): 25 classes, too many to draw one by one; drawn: the 20 with the most rows, "
+        "the other 5 summed as one row and column"
+    ) in caplog.messages
+
+
+def test_a_confusion_matrix_of_a_thousand_classes_stays_small():
+    rng = np.random.default_rng(0)
+    labels, predictions = rng.integers(0, 1000, 6000), rng.integers(0, 1000, 6000)
+    figure = confusion_matrix_figure(labels, predictions, [f"class {k}" for k in range(1000)])
+    assert len(figure.axes[0].texts) == 21 * 21 and _cells(figure).sum() == 6000
+    assert max(figure.get_size_inches()) < 30
+
+
 def test_threshold_history_plots_every_epoch():
     figure = threshold_history_figure(HISTORY, best_epoch=2)
     top, bottom = figure.axes

@@ -6,6 +6,7 @@ so they can be made in worker processes and logged with ``MlflowClient.log_figur
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -15,6 +16,8 @@ from sklearn.metrics import ConfusionMatrixDisplay, average_precision_score, pre
 
 from experiments.evaluation.metrics import expected_calibration_error, reliability_points
 from experiments.evaluation.thresholds import THRESHOLD_METRICS, metric_curves
+
+logger = logging.getLogger(__name__)
 
 METRIC_LABELS = {"accuracy": "accuracy", "f1": "F1", "fbeta": "F-beta", "mcc": "MCC"}
 COLORS = {"accuracy": "tab:blue", "f1": "tab:orange", "fbeta": "tab:green", "mcc": "tab:red"}
@@ -91,17 +94,46 @@ def metric_threshold_figure(
     return figure
 
 
+MAX_DRAWN_CLASSES = 20
+"""Classes a confusion matrix draws one by one. The figure and its cells grow with the square of the classes
+(1,000 classes: a million cells and a figure 1,200 inches wide), so past this the classes with the most rows are
+drawn and the others are summed into one row and one column."""
+
+
 def confusion_matrix_figure(
-    labels: np.ndarray, predictions: np.ndarray, label_names: Sequence[str], title: str = "test"
+    labels: np.ndarray,
+    predictions: np.ndarray,
+    label_names: Sequence[str],
+    title: str = "test",
+    max_classes: int = MAX_DRAWN_CLASSES,
 ) -> Figure:
-    """The confusion matrix (rows true, columns predicted), counts in the cells."""
-    figure = Figure(figsize=(1.2 * len(label_names) + 3, 1.2 * len(label_names) + 2.5), layout="constrained")
+    """The confusion matrix (rows true, columns predicted), counts in the cells.
+
+    With more than ``max_classes`` classes, the ``max_classes`` with the most true rows are drawn (in class-id
+    order) and the rest are one row and column, ``other N classes``; a log line says so.
+    """
+    labels, predictions = np.asarray(labels).astype(int), np.asarray(predictions).astype(int)
+    names = list(label_names)
+    if len(names) > max_classes:
+        support = np.bincount(labels, minlength=len(names))
+        drawn = np.sort(np.argsort(-support, kind="stable")[:max_classes])
+        position = np.full(len(names), max_classes)
+        position[drawn] = np.arange(max_classes)
+        labels, predictions = position[labels], position[predictions]
+        others = len(names) - max_classes
+        logger.info(
+            "confusion matrix (%s): %d classes, too many to draw one by one; drawn: the %d with the most rows, "
+            "the other %d summed as one row and column", title, len(names), max_classes, others,
+        )  # fmt: skip
+        title = f"{title}; the {max_classes} of {len(names)} classes with the most rows"
+        names = [names[class_id] for class_id in drawn] + [f"other {others} classes"]
+    figure = Figure(figsize=(1.2 * len(names) + 3, 1.2 * len(names) + 2.5), layout="constrained")
     ax = figure.add_subplot()
     ConfusionMatrixDisplay.from_predictions(
-        np.asarray(labels).astype(int),
-        np.asarray(predictions).astype(int),
-        labels=list(range(len(label_names))),
-        display_labels=list(label_names),
+        labels,
+        predictions,
+        labels=list(range(len(names))),
+        display_labels=names,
         ax=ax,
         colorbar=False,
         cmap="Blues",
