@@ -8,7 +8,7 @@ import numpy as np
 from datasets import Dataset, concatenate_datasets
 
 from experiments.augmentation.operations import perturb
-from experiments.data.splits import LABEL, TEXT_B, PairSplits, class_counts
+from experiments.data.splits import LABEL, TEXT_B, PairSplits, class_counts, class_keys
 from experiments.errors import ConfigurationError
 
 logger = logging.getLogger(__name__)
@@ -42,9 +42,11 @@ class MinorityAugmentation:
         self.delete_probability = delete_probability
         self.random_state = random_state
         self.added_: dict[str, int] = {}
+        self.keys_: dict[str, str] = {}
 
     def apply(self, data: PairSplits) -> PairSplits:
         rng = np.random.default_rng(self.random_state)
+        self.keys_ = dict(zip(data.label_names, class_keys(data.label_names), strict=True))
         labels = np.asarray(data.train[LABEL])
         counts = class_counts(labels, data.num_classes)
         target = int(np.ceil(self.ratio * max(counts)))
@@ -65,4 +67,4 @@ class MinorityAugmentation:
         return PairSplits(data.name, train, data.dev, data.test, data.label_names, data.rows_read)
 
     def summary(self) -> dict[str, float]:
-        return {f"augmented_rows_{name}": float(count) for name, count in self.added_.items()}
+        return {f"augmented_rows_{self.keys_[name]}": float(count) for name, count in self.added_.items()}

@@ -64,6 +64,44 @@ def metric_safe(name: str) -> str:
     return re.sub(r"[^\w\-. ]", "_", name)
 
 
+MAX_CLASS_KEY = 100
+"""The longest class key: MLflow refuses metric names above 250 characters (``data/train_share_<key>``)."""
+
+
+def class_keys(label_names: Sequence[str]) -> list[str]:
+    """The key of each class in metric names (``precision_<key>``), in class-id order: safe for MLflow and unique.
+
+    A label MLflow accepts (:func:`metric_safe` leaves it as it is) of at most :data:`MAX_CLASS_KEY` characters is
+    its own key. Any other becomes :func:`metric_safe` of it cut to that length, followed by ``_<class id>`` when
+    another class has that key already (``yes?`` and ``yes!`` -> ``yes_`` and ``yes__3``). The runner logs the
+    mapping with the labels (:func:`labels_record`).
+    """
+    keys: list[str | None] = [
+        name if metric_safe(name) == name and len(name) <= MAX_CLASS_KEY else None for name in label_names
+    ]
+    taken = {key for key in keys if key is not None}
+    for class_id, name in enumerate(label_names):
+        if keys[class_id] is not None:
+            continue
+        key, suffix = metric_safe(name)[:MAX_CLASS_KEY], f"_{class_id}"
+        while key in taken:
+            key = metric_safe(name)[: MAX_CLASS_KEY - len(suffix)] + suffix
+            suffix = f"_{suffix}"
+        keys[class_id] = key
+        taken.add(key)
+    return keys  # type: ignore[return-value]
+
+
+def labels_record(label_names: Sequence[str]) -> dict[str, object]:
+    """What ``data/labels.json`` holds: the label names in class-id order, each label's id, and each label's key
+    in metric names (:func:`class_keys`)."""
+    return {
+        "label_names": list(label_names),
+        "label_ids": {name: class_id for class_id, name in enumerate(label_names)},
+        "metric_keys": dict(zip(label_names, class_keys(label_names), strict=True)),
+    }
+
+
 def fingerprint(dataset: Dataset, columns: tuple[str, ...] = PAIR_COLUMNS) -> str:
     """A content hash of the given columns, row order included (sha256, first 16 hex digits)."""
     digest = hashlib.sha256()

@@ -20,6 +20,7 @@ from sklearn.metrics import (
     roc_auc_score,
 )
 
+from experiments.data.splits import class_keys
 from experiments.evaluation.thresholds import THRESHOLD_METRICS, best_thresholds
 
 # Metrics that count things (how many groups were ranked), not how good the scores are: never a selection metric.
@@ -152,7 +153,8 @@ def binary_metrics_at(
 
 
 def multiclass_metrics(probabilities: np.ndarray, labels: np.ndarray, label_names: Sequence[str]) -> dict[str, float]:
-    """Accuracy, macro / weighted F1, balanced accuracy, MCC, and per-class precision / recall / F1."""
+    """Accuracy, macro / weighted F1, balanced accuracy, MCC, and per-class precision / recall / F1 (named by each
+    class's key, :func:`experiments.data.splits.class_keys`)."""
     predictions = np.argmax(probabilities, axis=1)
     class_ids = list(range(len(label_names)))
     precision, recall, f1, _ = precision_recall_fscore_support(labels, predictions, labels=class_ids, zero_division=0)
@@ -164,10 +166,10 @@ def multiclass_metrics(probabilities: np.ndarray, labels: np.ndarray, label_name
         "mcc": float(matthews_corrcoef(labels, predictions)),
         **calibration_metrics(probabilities, labels),
     }
-    for class_id, name in enumerate(label_names):
-        metrics[f"precision_{name}"] = float(precision[class_id])
-        metrics[f"recall_{name}"] = float(recall[class_id])
-        metrics[f"f1_{name}"] = float(f1[class_id])
+    for class_id, key in enumerate(class_keys(label_names)):
+        metrics[f"precision_{key}"] = float(precision[class_id])
+        metrics[f"recall_{key}"] = float(recall[class_id])
+        metrics[f"f1_{key}"] = float(f1[class_id])
     return metrics
 
 

@@ -28,8 +28,9 @@ from experiments.data.splits import (
     TEXT_B,
     PairSplits,
     class_counts,
+    class_keys,
     fingerprint,
-    metric_safe,
+    labels_record,
     query_groups,
 )
 from experiments.distributed import is_main_process
@@ -120,7 +121,7 @@ def data_summary(data: PairSplits) -> dict[str, float]:
             summary[f"data_{split}_rows_read"] = float(data.rows_read[split])
         if split in data.rows_filtered:
             summary[f"data_{split}_rows_filtered"] = float(data.rows_filtered[split])
-        for name, count in zip(map(metric_safe, data.label_names), counts, strict=True):
+        for name, count in zip(class_keys(data.label_names), counts, strict=True):
             summary[f"data_{split}_count_{name}"] = float(count)
             summary[f"data_{split}_share_{name}"] = count / max(len(dataset), 1)
     return summary
@@ -261,7 +262,7 @@ def _run(
     tracker.log_params(split_rows(sizes, list(fingerprints)))
     tracker.set_tags({f"data_fingerprint_{split}": digest for split, digest in fingerprints.items()})
     tracker.log_dict(
-        {"label_names": data.label_names, "label_ids": {name: i for i, name in enumerate(data.label_names)}},
+        labels_record(data.label_names),
         "data/labels.json",
     )
     calibrator: Calibrator = build(cfg.calibration)
