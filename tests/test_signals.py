@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from experiments.run.runner import train
-from experiments.run.signals import StopOnSignal, Terminated, terminate_gracefully
+from experiments.run.signals import Terminated, terminate_gracefully
+from experiments.run.training import StopOnSignal
 from experiments.run.training import last_checkpoint
 from tests.conftest import fast_overrides
 from tests.test_faults import runs, start_job, wait_for_checkpoint

@@ -1,10 +1,16 @@
-"""Command-line entry: ``experiments-train`` / ``python -m experiments.train`` (a Hydra app)."""
+"""Command-line entry: ``experiments-train`` / ``python -m experiments.train`` (a Hydra app).
+
+It imports torch, transformers and MLflow only when a job starts (the runner, inside :func:`run`): ``--help``,
+``--cfg job`` and a mistake on the command line answer in about a second (:mod:`experiments.run.overrides`).
+"""
 
 from __future__ import annotations
 
+import argparse
 import logging
 import os
 import shutil
+import signal
 import sys
 from pathlib import Path
 
@@ -15,7 +21,8 @@ from omegaconf import DictConfig
 
 from experiments.config import register_configs
 from experiments.errors import ConfigurationError
-from experiments.run.runner import train
+from experiments.run.interruption import interrupted_message
+from experiments.run.overrides import check_command_line
 from experiments.run.signals import Terminated
 from experiments.tracking.credentials import move_credentials_to_environment
 
@@ -23,6 +30,19 @@ logger = logging.getLogger(__name__)
 
 # The exit status of a user error (a bad config, data or environment), as argparse uses.
 USAGE_ERROR = 2
+# The exit status of a job stopped by Ctrl-C, as the shell reports one (128 + SIGINT).
+INTERRUPTED = 130
+# Flags with which Hydra does not compose this app's config: left to Hydra.
+NOT_COMPOSED = (
+    "help",
+    "hydra_help",
+    "info",
+    "shell_completion",
+    "experimental_rerun",
+    "config_path",
+    "config_name",
+    "config_dir",
+)
 
 
 def config_dir() -> str:
@@ -83,6 +103,9 @@ def run(cfg: DictConfig) -> float | None:
     ``fail_fast=true`` it returns None so the other jobs go on (the basic sweeper ignores the value; optuna
     records a failed trial, within ``hydra.sweeper.max_failure_rate``).
     """
+    from experiments.run.runner import train  # torch, transformers and MLflow: only now that a job starts
+
+    output_dirs.append(str(cfg.output_dir))
     try:
         summary = train(cfg)
     except ConfigurationError as error:
@@ -100,16 +123,47 @@ def run(cfg: DictConfig) -> float | None:
     return summary[f"best_{cfg.evaluation.select_metric}"]
 
 
+# The output_dir of the job this process runs, for the line printed when it is interrupted.
+output_dirs: list[str] = []
+
+
+def check_before_hydra(argv: list[str]) -> None:
+    """Check the command line before Hydra composes it (:func:`experiments.run.overrides.check_command_line`)."""
+    from hydra._internal.utils import get_args_parser  # Hydra's own parser of its command line
+
+    parser = get_args_parser()
+    parser.exit_on_error = False
+    if "--version" in argv:
+        return
+    try:
+        args = parser.parse_args(argv)
+    except argparse.ArgumentError:
+        return  # Hydra prints the usage
+    if any(getattr(args, flag) for flag in NOT_COMPOSED):
+        return
+    check_command_line(args.overrides, config_dir(), "train", multirun=args.multirun, run=args.cfg is None)
+
+
 def main() -> float | None:
     """The Hydra app, with URI credentials moved to MLflow's env vars before Hydra records the command line.
 
-    On SIGTERM (:mod:`experiments.run.signals`) it exits with 143 once the run is marked KILLED.
+    A misspelt option or key, or a single run's bad value, data file or model folder, ends with one line and
+    status 2 before Hydra starts. Ctrl-C (exit 130) and SIGTERM (:mod:`experiments.run.signals`, exit 143) end
+    with one line once the run is marked KILLED, saying how to resume it.
     """
     sys.argv = move_credentials_to_environment(sys.argv, os.environ)
     try:
+        check_before_hydra(sys.argv[1:])
+    except ConfigurationError as error:
+        usage_error(error)
+    try:
         return run()
+    except KeyboardInterrupt:
+        sys.stderr.write(interrupted_message("interrupted", output_dirs[-1] if output_dirs else None) + "\n")
+        sys.exit(INTERRUPTED)
     except Terminated as stop:  # the run is marked KILLED; exit as a terminated job does
-        logger.error("%s; resume with resume=true output_dir=<the run's folder>", stop)
+        reason = f"terminated ({signal.Signals(stop.signum).name})"
+        sys.stderr.write(interrupted_message(reason, output_dirs[-1] if output_dirs else None) + "\n")
         sys.exit(stop.exit_code)
 
 

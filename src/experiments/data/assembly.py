@@ -10,11 +10,9 @@ import logging
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from datasets import Dataset
-from sklearn.model_selection import train_test_split
 
 from experiments.data.labels import (
     BOOLEAN_NUMBERS,
@@ -38,6 +36,9 @@ from experiments.data.splits import (
 )
 from experiments.data.tables import RawTable
 from experiments.errors import ConfigurationError
+
+if TYPE_CHECKING:  # imported where used: the run's early checks import this module without datasets
+    from datasets import Dataset
 
 logger = logging.getLogger(__name__)
 
@@ -72,6 +73,8 @@ class _Rows:
         return _Rows(self.source, pick(self.text_a), pick(self.text_b), pick(self.labels), groups)
 
     def dataset(self) -> Dataset:
+        from datasets import Dataset
+
         columns: dict[str, list[Any]] = {TEXT_A: self.text_a, TEXT_B: self.text_b, LABEL: self.labels}
         if self.groups is not None:
             columns[GROUP] = self.groups
@@ -180,6 +183,8 @@ def _carve(rows: _Rows, fraction: float, left: float, seed: int, split: str) -> 
 
     Stratified by label and seeded; both parts keep the source order.
     """
+    from sklearn.model_selection import train_test_split
+
     key = f"data.{split}_fraction"
     indices = np.arange(len(rows.labels))
     try:

@@ -12,8 +12,24 @@ from typing import Any
 from experiments.data.assembly import PairColumns, build_pair_splits
 from experiments.data.splits import PairSplits
 from experiments.data.tables import RawTable, read_table
+from experiments.inputs import checked_by, require_file, require_folder
 
 
+def data_path(name: str, root: str | None) -> Path:
+    """A data file named in the config: ``name`` taken from ``root`` when given, else from the working directory."""
+    return Path(root) / name if root is not None else Path(name)
+
+
+def check_files(train: str, dev: str | None = None, test: str | None = None, root: str | None = None, **_: Any) -> None:
+    """The files :func:`load_files` would read exist (before anything is imported or read)."""
+    if root is not None:
+        require_folder("data.root", Path(root))
+    for key, name in (("train", train), ("dev", dev), ("test", test)):
+        if name is not None:
+            require_file(f"data.{key}", data_path(name, root))
+
+
+@checked_by(check_files)
 def load_files(
     train: str,
     dev: str | None = None,
@@ -65,7 +81,7 @@ def load_files(
     def read(path: str | None) -> RawTable | None:
         if path is None:
             return None
-        full = Path(root) / path if root is not None else Path(path)
+        full = data_path(path, root)
         return read_table(full, format=format, header=header, column_names=column_names, quoting=quoting)
 
     return build_pair_splits(

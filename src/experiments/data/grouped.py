@@ -9,13 +9,16 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from datasets import Dataset
 
 from experiments.data.splits import GROUP, LABEL, TEXT_A, TEXT_B
 from experiments.errors import ConfigurationError
+from experiments.inputs import checked_by, require_file
+
+if TYPE_CHECKING:  # imported where used: the run's early checks import this module without datasets
+    from datasets import Dataset
 
 logger = logging.getLogger(__name__)
 
@@ -113,6 +116,8 @@ def normalise_grouped(
         groups.append(str(group))
     if len(set(groups)) != len(groups):
         raise ConfigurationError(f"{source}: the {split} split has repeated values in column {group_column!r}")
+    from datasets import Dataset
+
     return Dataset.from_dict({ANCHOR: anchors, POSITIVE: positives, NEGATIVE: negatives, GROUP: groups})
 
 
@@ -157,6 +162,8 @@ def group_pairs(pairs: Dataset) -> Dataset:
             positives.append([])
             negatives.append([])
         (positives if int(label) == 1 else negatives)[order[group]].append(text)
+    from datasets import Dataset
+
     return Dataset.from_dict({ANCHOR: anchors, POSITIVE: positives, NEGATIVE: negatives, GROUP: list(order)})
 
 
@@ -172,10 +179,14 @@ def flatten_groups(grouped: Dataset) -> Dataset:
                 columns[TEXT_B].append(text)
                 columns[LABEL].append(label)
                 columns[GROUP].append(group)
+    from datasets import Dataset
+
     return Dataset.from_dict(columns)
 
 
 def _read(path: str, split: str) -> Dataset:
+    from datasets import Dataset
+
     file = Path(path).expanduser()
     if not file.is_file():
         raise ConfigurationError(f"data.{split}: file not found: {file}")
@@ -222,6 +233,13 @@ def grouped_splits(
     return GroupedSplits(name, train, normalised["dev"], normalised["test"], rows_read=rows_read)
 
 
+def check_grouped(train: str, dev: str, test: str, **_: Any) -> None:
+    """The three files :func:`load_grouped` would read exist (before anything is imported or read)."""
+    for split, path in (("train", train), ("dev", dev), ("test", test)):
+        require_file(f"data.{split}", Path(path).expanduser())
+
+
+@checked_by(check_grouped)
 def load_grouped(
     train: str,
     dev: str,

@@ -4,18 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
-
-import datasets
+from typing import TYPE_CHECKING, Any
 
 from experiments.data.assembly import PairColumns, build_pair_splits
 from experiments.data.splits import PairSplits
 from experiments.data.tables import RawTable, table_from_dataset
 from experiments.errors import ConfigurationError
+from experiments.inputs import checked_by, require_folder
+
+if TYPE_CHECKING:  # imported where used: the run's early checks import this module without datasets
+    import datasets
 
 
 def _open(path: str, config: str | None, revision: str | None) -> datasets.DatasetDict | datasets.Dataset:
     """A saved folder through ``load_from_disk``; anything else through ``load_dataset`` (needs the network)."""
+    import datasets
+
     if Path(path).is_dir():
         try:
             return datasets.load_from_disk(path)
@@ -24,6 +28,13 @@ def _open(path: str, config: str | None, revision: str | None) -> datasets.Datas
     return datasets.load_dataset(path, config, revision=revision)
 
 
+def check_hub(path: str, **_: Any) -> None:
+    """A local ``data.path`` (starting with ``.``, ``/`` or ``~``) is a folder; hub names are left to ``datasets``."""
+    if path.startswith((".", "/", "~")):
+        require_folder("data.path", Path(path))
+
+
+@checked_by(check_hub)
 def load_hub(
     path: str,
     config: str | None = None,
@@ -66,6 +77,8 @@ def load_hub(
         seed: seed of the training subset (the run's seed).
         split_seed: seed of the carving, fixed by default so that every run of a sweep is tested on the same rows.
     """
+    import datasets
+
     loaded = _open(path, config, revision)
     available = {train: loaded} if isinstance(loaded, datasets.Dataset) else dict(loaded)
 

@@ -9,12 +9,14 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
-from datasets import Dataset
-from sklearn.model_selection import train_test_split
 
 from experiments.errors import ConfigurationError
+
+if TYPE_CHECKING:  # imported where used: the run's early checks import this module without datasets
+    from datasets import Dataset
 
 logger = logging.getLogger(__name__)
 
@@ -137,6 +139,8 @@ def stratified_subset(
             f"class {name!r} has {counts[rarest]} of {len(labels)} {split} rows, so at least {minimum} rows are "
             f"needed; set data.max_{split}_rows={minimum} or more (null keeps all rows)"
         )
+    from sklearn.model_selection import train_test_split
+
     indices, _ = train_test_split(np.arange(len(dataset)), train_size=max_rows, stratify=labels, random_state=seed)
     return dataset.select(np.sort(indices))
 

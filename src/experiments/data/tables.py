@@ -17,14 +17,15 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-from datasets import Dataset
+from typing import TYPE_CHECKING, Any
 
 from experiments.data.compression import decompress, strip_compression
 from experiments.data.labels import NUMBER
 from experiments.data.quoting import QUOTINGS, choose_quoting
 from experiments.errors import ConfigurationError
+
+if TYPE_CHECKING:  # imported where used: the run's early checks import this module without datasets
+    from datasets import Dataset
 
 logger = logging.getLogger(__name__)
 

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
-from experiments.data.files import load_files
+from experiments.data.files import check_files, load_files
 from experiments.data.splits import PairSplits
+from experiments.inputs import checked_by
+
+FILES = {split: f"WikiQA-{split}.tsv" for split in ("train", "dev", "test")}
 
 
 def embedded_wikiqa_dir() -> Path:
@@ -14,6 +18,13 @@ def embedded_wikiqa_dir() -> Path:
     return Path(str(resources.files("experiments") / "resources" / "wikiqa"))
 
 
+def check_wikiqa(root: str | None = None, **_: Any) -> None:
+    """A ``data.root`` given in place of the shipped copy holds the three WikiQA files."""
+    if root is not None:
+        check_files(**FILES, root=root)
+
+
+@checked_by(check_wikiqa)
 def load_wikiqa(
     root: str | None = None,
     max_train_rows: int | None = None,
@@ -30,9 +41,7 @@ def load_wikiqa(
         seed: seed of that subset.
     """
     return load_files(
-        train="WikiQA-train.tsv",
-        dev="WikiQA-dev.tsv",
-        test="WikiQA-test.tsv",
+        **FILES,
         root=str(Path(root) if root else embedded_wikiqa_dir()),
         text_a="Question",
         text_b="Sentence",

@@ -5,11 +5,13 @@ from __future__ import annotations
 import logging
 
 from experiments.data.grouped import GroupedSplits, group_pairs, subset_groups
-from experiments.data.wikiqa import load_wikiqa
+from experiments.data.wikiqa import check_wikiqa, load_wikiqa
+from experiments.inputs import checked_by
 
 logger = logging.getLogger(__name__)
 
 
+@checked_by(check_wikiqa)
 def load_wikiqa_grouped(
     root: str | None = None,
     max_train_groups: int | None = None,

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import logging
+import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-
-from sentence_transformers.cross_encoder import CrossEncoder
+from typing import TYPE_CHECKING, Any
 
 from experiments.errors import ConfigurationError
+from experiments.inputs import checked_by
+
+if TYPE_CHECKING:  # imported where a model is built: the config checks resolve model names without torch
+    from sentence_transformers.cross_encoder import CrossEncoder
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +45,35 @@ def resolve_model_path(name: str) -> str:
     return str(Path(name).expanduser()) if looks_local else name
 
 
+OFFLINE_VARIABLES = ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")
+
+
+def hub_offline() -> bool:
+    """True when ``HF_HUB_OFFLINE`` or ``TRANSFORMERS_OFFLINE`` forbids downloads (read now, not at import)."""
+    return any(os.environ.get(name, "").upper() in {"1", "ON", "YES", "TRUE"} for name in OFFLINE_VARIABLES)
+
+
+def check_model_name(name: str, **_: Any) -> None:
+    """``model.name`` can be loaded without torch having to find out: an embedded copy, an existing local folder,
+    or a hub name, which offline must be in the Hugging Face cache."""
+    path = resolve_model_path(name)  # a local-looking name that is no folder fails here
+    if Path(path).expanduser().is_dir() or not hub_offline():
+        return
+    from huggingface_hub import constants, try_to_load_from_cache
+
+    try:
+        cached = try_to_load_from_cache(path, "config.json")
+    except ValueError as error:  # huggingface_hub's HFValidationError: not a repository id
+        raise ConfigurationError(f"model.name={name!r} is neither a local folder nor a hub name ({error})") from error
+    if not isinstance(cached, str):
+        raise ConfigurationError(
+            f"model.name={name!r} is not a local folder and not in the Hugging Face cache ({constants.HF_HUB_CACHE}), "
+            f"and {'/'.join(OFFLINE_VARIABLES)} forbid downloading it; name a local model folder, or run once with "
+            "the network to download it"
+        )
+
+
+@checked_by(check_model_name)
 def load_cross_encoder(
     num_labels: int,
     name: str,
@@ -48,6 +81,8 @@ def load_cross_encoder(
     device: str | None = None,
 ) -> CrossEncoder:
     """A CrossEncoder with a fresh ``num_labels`` head on the backbone ``name`` (hub name or local path)."""
+    from sentence_transformers.cross_encoder import CrossEncoder
+
     path = resolve_model_path(name)
     try:
         model = CrossEncoder(path, num_labels=num_labels, max_length=max_length, device=device)
@@ -71,6 +106,7 @@ def tiny_cross_encoder(
 
     It is seeded by the global torch seed, so it is as reproducible as the run. For smoke runs and tests.
     """
+    from sentence_transformers.cross_encoder import CrossEncoder
     from transformers import BertConfig, BertForSequenceClassification, BertTokenizerFast
 
     tokenizer = BertTokenizerFast.from_pretrained(_embedded_minilm())

@@ -19,8 +19,6 @@ from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any
 
-import torch
-
 from experiments.errors import ConfigurationError
 
 logger = logging.getLogger(__name__)
@@ -54,11 +52,15 @@ def cpu_has_native_bf16(cpuinfo: str | None = None) -> bool:
 
 def device_type() -> str:
     """``cuda`` when a GPU is available (the trainer uses it), else ``cpu``."""
+    import torch  # here, not at the top: the config checks read PRECISIONS without torch
+
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
 def native_bf16(device: str | None = None) -> bool:
     """True when ``device`` (default: the one the trainer uses) computes bfloat16 natively."""
+    import torch
+
     device = device or device_type()
     if device == "cuda":
         return torch.cuda.is_bf16_supported()
@@ -96,6 +98,8 @@ def precision_arguments(precision: str, device: str | None = None) -> dict[str, 
 
 def autocast(precision: str, device: str) -> AbstractContextManager[Any]:
     """bfloat16 autocast on ``device`` for ``precision=bf16``; a no-op for fp32."""
+    import torch
+
     if precision != BF16:
         return nullcontext()
     return torch.autocast(device_type=device, dtype=torch.bfloat16)

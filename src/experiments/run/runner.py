@@ -51,9 +51,11 @@ from experiments.run.console import run_summary
 from experiments.run.cross_validation import cross_validate
 from experiments.run.pinned_config import pin_run_config
 from experiments.run.plan import RunPlan, check_plan
-from experiments.run.signals import StopOnSignal, terminate_gracefully
+from experiments.run.preflight import check_inputs
+from experiments.run.signals import terminate_gracefully
 from experiments.run.training import (
     GuardedCrossEncoderTrainer,
+    StopOnSignal,
     early_stopping,
     last_checkpoint,
     time_budget,
@@ -176,6 +178,7 @@ def prepare_data(cfg: DictConfig, negatives: NegativesMode | None = None) -> Pai
 
 def plan_run(cfg: DictConfig, data: PairSplits | None = None) -> RunPlan:
     """Data, negatives mode and head, checked against the loss and the select metric: all before a model exists."""
+    check_inputs(cfg)  # the data files and the model folder, before anything is read
     negatives: NegativesMode = build(cfg.negatives)
     data = prepare_data(cfg, negatives) if data is None else data
     plan = RunPlan(negatives, data, build(cfg.head))

@@ -9,24 +9,18 @@ shell reports a terminated job.
 
 Python ignores an exception raised while a finalizer or a weakref callback runs ("Exception ignored in ..."),
 and a signal handler may run there: a Ctrl-C or SIGTERM that lands in SQLAlchemy's garbage collection would be
-lost and the run would go on. So the block also records the signal, and :class:`StopOnSignal` raises it again
-at the trainer's next step.
+lost and the run would go on. So the block also records the signal, and :class:`experiments.run.training.StopOnSignal`
+raises it again at the trainer's next step. This module imports no torch: ``experiments-train`` reads it first.
 """
 
 from __future__ import annotations
 
-import logging
 import signal
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
 from typing import Any
-
-from transformers import TrainerCallback
-
-logger = logging.getLogger(__name__)
-
 
 _REASONS = {
     signal.SIGTERM: "the job was stopped (time limit, preemption or kill)",
@@ -58,22 +52,8 @@ def raise_pending_signal() -> None:
         raise _pending[0]
 
 
-class StopOnSignal(TrainerCallback):
-    """Raises a recorded Ctrl-C, SIGTERM or SIGHUP at the next step, evaluation or checkpoint."""
-
-    def on_step_end(self, *args: Any, **kwargs: Any) -> None:
-        raise_pending_signal()
-
-    def on_evaluate(self, *args: Any, **kwargs: Any) -> None:
-        raise_pending_signal()
-
-    def on_save(self, *args: Any, **kwargs: Any) -> None:
-        raise_pending_signal()
-
-
 def _raise_terminated(signum: int, frame: FrameType | None) -> None:
     signal.signal(signum, signal.SIG_IGN)  # a second signal must not cut short the marking of the run
-    logger.warning("%s received: stopping; the MLflow run is marked KILLED", signal.Signals(signum).name)
     stop = Terminated(signum)
     _pending[:] = [stop]
     raise stop

@@ -16,6 +16,7 @@ from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR
 
 from experiments.errors import ConfigurationError
 from experiments.models.precision import precision_arguments
+from experiments.run.signals import raise_pending_signal
 
 logger = logging.getLogger(__name__)
 
@@ -242,3 +243,16 @@ class TimeBudget(TrainerCallback):
 def time_budget(minutes: float | None) -> list[TrainerCallback]:
     """A :class:`TimeBudget` for ``trainer.time_budget_minutes`` (none when it is null)."""
     return [] if minutes is None else [TimeBudget(float(minutes))]
+
+
+class StopOnSignal(TrainerCallback):
+    """Raises a recorded Ctrl-C, SIGTERM or SIGHUP at the next step, evaluation or checkpoint (see :mod:`.signals`)."""
+
+    def on_step_end(self, *args: Any, **kwargs: Any) -> None:
+        raise_pending_signal()
+
+    def on_evaluate(self, *args: Any, **kwargs: Any) -> None:
+        raise_pending_signal()
+
+    def on_save(self, *args: Any, **kwargs: Any) -> None:
+        raise_pending_signal()

@@ -1,0 +1,28 @@
+"""The one line a job stopped by Ctrl-C or SIGTERM ends with: what became of its MLflow run, and how to resume it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def interrupted_message(reason: str, output_dir: str | None) -> str:
+    """``<reason>: run <id> KILLED, resume with ... resume=true output_dir=<dir>``, or why there is nothing to resume.
+
+    Args:
+        reason: what stopped the job (``interrupted`` for Ctrl-C, ``terminated (SIGTERM)``).
+        output_dir: the job's ``output_dir``; None when the job had not started.
+    """
+    if output_dir is None:
+        return f"{reason} before the job started; nothing was recorded"
+    # The job had started, so the runner is imported: these cost nothing now.
+    from experiments.run.runner import RUN_ID_FILE
+    from experiments.run.training import last_checkpoint
+
+    folder = Path(output_dir)
+    run_id_file = folder / RUN_ID_FILE
+    if not run_id_file.is_file():
+        return f"{reason} before the MLflow run started; nothing was recorded"
+    run_id = run_id_file.read_text(encoding="utf-8").strip()
+    if last_checkpoint(folder / "checkpoints") is None:
+        return f"{reason}: run {run_id} KILLED before its first checkpoint; there is nothing to resume, start it again"
+    return f"{reason}: run {run_id} KILLED, resume with the same overrides and resume=true output_dir={folder}"
