@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from mlflow.tracking import MlflowClient
 
 from experiments.tracking.tags import SWEEP_PARENT_TAG
@@ -59,9 +60,28 @@ def test_help_lists_the_groups_and_options_without_schemas(tmp_path: Path):
 
 def test_a_schema_is_not_an_option(tmp_path: Path):
     result = cli("model=tiny_schema", cwd=tmp_path)
-    assert result.returncode != 0
-    assert "Could not find 'model/tiny_schema'" in result.stderr
-    assert "MissingMandatoryValue" not in result.stderr and "Traceback" not in result.stderr
+    assert result.returncode == 2
+    assert result.stderr == "error: model=tiny_schema: no such option; choose one of minilm, tiny\n"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (["loss=focall"], "error: loss=focall: no such option; choose one of dice, distillation, "),
+        (["-m", "seed=1,2", "trainer.epoch=3"], "error: trainer.epoch=3: no such key; did you mean trainer.epochs?"),
+        (["model.name=/nonexistent"], "error: model.name: the local model folder '/nonexistent' does not exist"),
+        (["data=files", "data.train=/nonexistent.csv"], "error: data.train: file not found: /nonexistent.csv"),
+    ],
+)
+def test_a_mistake_on_the_command_line_is_one_line_status_2_and_leaves_nothing(
+    tmp_path: Path, overrides: list[str], message: str
+):
+    result = cli(*overrides, cwd=tmp_path, timeout_s=120)
+    assert result.returncode == 2
+    assert result.stderr.startswith(message) and result.stderr.count("\n") == 1
+    assert result.stdout == ""
+    assert sorted(path.name for path in tmp_path.iterdir()) == []  # no outputs/, multirun/, mlflow.db, mlartifacts/
 
 
 def test_a_run_shows_signs_of_life_metrics_once_and_ends_with_a_summary(tmp_path: Path, tiny_wikiqa: Path):

@@ -17,8 +17,7 @@ import pytest
 
 from experiments.run.runner import train
 from experiments.run.signals import Terminated, terminate_gracefully
-from experiments.run.training import StopOnSignal
-from experiments.run.training import last_checkpoint
+from experiments.run.training import StopOnSignal, last_checkpoint
 from tests.conftest import fast_overrides
 from tests.test_faults import runs, start_job, wait_for_checkpoint
 
@@ -40,6 +39,11 @@ def test_sigterm_marks_the_run_killed_exits_143_and_the_job_resumes(
     assert killed.info.status == "KILLED"
     assert killed.data.tags["error"].startswith(REASON)
     assert last_checkpoint(run_dir / "checkpoints") is not None
+    assert "Traceback" not in stderr
+    assert stderr.splitlines()[-1] == (
+        f"terminated (SIGTERM): run {killed.info.run_id} KILLED, resume with the same overrides and resume=true "
+        f"output_dir={run_dir}"
+    )
 
     train(compose_config(*overrides, "resume=true"))
     (run,) = runs(tracking_uri)

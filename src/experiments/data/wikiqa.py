@@ -6,9 +6,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from experiments.data.files import check_files, load_files
+from experiments.data.files import load_files
 from experiments.data.splits import PairSplits
-from experiments.inputs import checked_by
+from experiments.inputs import checked_by, require_file, require_folder
 
 FILES = {split: f"WikiQA-{split}.tsv" for split in ("train", "dev", "test")}
 
@@ -21,7 +21,9 @@ def embedded_wikiqa_dir() -> Path:
 def check_wikiqa(root: str | None = None, **_: Any) -> None:
     """A ``data.root`` given in place of the shipped copy holds the three WikiQA files."""
     if root is not None:
-        check_files(**FILES, root=root)
+        require_folder("data.root", Path(root))
+        for name in FILES.values():
+            require_file("data.root", Path(root) / name)
 
 
 @checked_by(check_wikiqa)

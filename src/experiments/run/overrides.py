@@ -145,8 +145,10 @@ def compose_config(config_dir: str, config_name: str, overrides: Sequence[str], 
 
 
 def _one_line(error: HydraException) -> str:
-    """Hydra's composition error (and its cause) on one line."""
-    first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    """Hydra's composition error on one line: its first line, with the cause's or the options Hydra lists."""
+    first = str(error).strip().splitlines()[0].rstrip(".") if str(error).strip() else type(error).__name__
+    if isinstance(error, MissingConfigException) and error.options:
+        return f"{first}; choose one of {', '.join(error.options)}"
     cause = str(error.__cause__).strip().splitlines()[0] if error.__cause__ and str(error.__cause__).strip() else ""
     return f"{first}: {cause}" if cause else first
 
