@@ -21,7 +21,7 @@ from omegaconf import DictConfig
 
 from experiments.config import register_configs
 from experiments.errors import ConfigurationError
-from experiments.run.interruption import interrupted_message
+from experiments.run.interruption import close_progress_bars, interrupted_message
 from experiments.run.overrides import check_command_line
 from experiments.run.signals import Terminated
 from experiments.tracking.credentials import move_credentials_to_environment
@@ -158,13 +158,12 @@ def main() -> float | None:
         usage_error(error)
     try:
         return run()
-    except KeyboardInterrupt:
-        sys.stderr.write(interrupted_message("interrupted", output_dirs[-1] if output_dirs else None) + "\n")
-        sys.exit(INTERRUPTED)
-    except Terminated as stop:  # the run is marked KILLED; exit as a terminated job does
-        reason = f"terminated ({signal.Signals(stop.signum).name})"
+    except (KeyboardInterrupt, Terminated) as stop:  # the run is marked KILLED: one line, no traceback
+        terminated = isinstance(stop, Terminated)
+        reason = f"terminated ({signal.Signals(stop.signum).name})" if terminated else "interrupted"
+        close_progress_bars()
         sys.stderr.write(interrupted_message(reason, output_dirs[-1] if output_dirs else None) + "\n")
-        sys.exit(stop.exit_code)
+        sys.exit(stop.exit_code if terminated else INTERRUPTED)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
+
+
+def close_progress_bars() -> None:
+    """Close the progress bars an interrupted job left open (the trainer's, tqdm's): each ends its line now.
+
+    Otherwise tqdm closes them at exit, and the bar, not the line that says how the job ended, is the last one.
+    """
+    tqdm = sys.modules.get("tqdm")
+    for bar in list(getattr(getattr(tqdm, "tqdm", None), "_instances", ())):
+        bar.close()
 
 
 def interrupted_message(reason: str, output_dir: str | None) -> str:
