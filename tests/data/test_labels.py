@@ -11,6 +11,7 @@ from experiments.data.labels import (
     LabelMapping,
     boolean_numbers,
     canonical_label,
+    canonical_labels,
     check_case_variants,
     describe_merges,
     label_name,
@@ -73,6 +74,12 @@ def test_a_label_outside_the_mapping_names_file_row_and_column():
 )  # fmt: skip
 def test_canonical_label(value: object, name: str | None):
     assert canonical_label(value) == name
+
+
+def test_canonical_labels_work_each_distinct_value_out_once_and_keep_types_apart():
+    values = [True, 1, 1.0, " 1", "NaN", math.nan, ["a"], True, "yes"]
+    assert canonical_labels(values) == [canonical_label(value) for value in values]
+    assert canonical_labels(values) == ["true", "1", "1", "1", None, None, "['a']", "true", "yes"]
 
 
 def test_merged_spellings_list_each_class_spelt_more_than_one_way():

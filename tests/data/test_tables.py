@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import logging
 import re
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from experiments.data import progress
 from experiments.data.tables import read_table
 from experiments.errors import ConfigurationError
 
@@ -356,3 +358,33 @@ def test_an_unknown_quoting_is_refused(tmp_path: Path):
     path = write_csv(tmp_path / "pairs.csv", header=True)
     with pytest.raises(ConfigurationError, match=re.escape("data.quoting must be one of ['auto', 'quoted', 'none']")):
         read_table(path, quoting="double")
+
+
+def test_every_line_ending_is_read_as_before_and_a_quoted_field_keeps_its_newline(tmp_path: Path):
+    """Lines split as ``io.StringIO(newline="")`` splits them (``\\r\\n``, ``\\r``, ``\\n``), the last one optional."""
+    for ending in ("\r\n", "\r", "\n"):
+        path = tmp_path / "pairs.csv"
+        body = ending.join(["q,a,y", 'one,"two', 'lines",1', "three,four,0"])
+        path.write_text(body, encoding="utf-8", newline="")
+        table = read_table(path)
+        assert table.columns == {"q": ["one", "three"], "a": [f"two{ending}lines", "four"], "y": ["1", "0"]}
+        assert table.lines == [2, 4]
+
+
+def test_a_json_key_first_seen_in_a_later_row_is_none_in_the_rows_before(tmp_path: Path):
+    path = tmp_path / "pairs.jsonl"
+    path.write_text('{"q": "a", "y": 1}\n\n{"q": "b", "g": "x", "y": 0}\n{"y": 1, "q": "c"}\n', encoding="utf-8")
+    table = read_table(path)
+    assert table.columns == {"q": ["a", "b", "c"], "y": [1, 0, 1], "g": [None, "x", None]}
+    assert table.lines == [1, 3, 4]
+
+
+def test_a_long_read_logs_its_progress(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog):
+    monkeypatch.setattr(progress, "EVERY", 0.0)  # every step counts as long
+    path = tmp_path / "pairs.csv"
+    path.write_text("q,a,y\n" + "x,y,1\n" * 10_000, encoding="utf-8")
+    with caplog.at_level(logging.INFO, logger="experiments.data.tables"):
+        read_table(path)
+    lines = [record.getMessage() for record in caplog.records]
+    assert f"{path}: reading, 4,096 rows so far (" in lines[0] and lines[0].endswith(" rows/s)")
+    assert lines[-1].startswith(f"{path}: reading: 10,000 rows in 0 s (")

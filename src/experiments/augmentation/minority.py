@@ -8,7 +8,7 @@ import numpy as np
 from datasets import Dataset, concatenate_datasets
 
 from experiments.augmentation.operations import perturb
-from experiments.data.splits import LABEL, TEXT_B, PairSplits, class_counts, class_keys
+from experiments.data.splits import LABEL, TEXT_B, PairSplits, class_counts, class_keys, column
 from experiments.errors import ConfigurationError
 
 logger = logging.getLogger(__name__)
@@ -47,7 +47,7 @@ class MinorityAugmentation:
     def apply(self, data: PairSplits) -> PairSplits:
         rng = np.random.default_rng(self.random_state)
         self.keys_ = dict(zip(data.label_names, class_keys(data.label_names), strict=True))
-        labels = np.asarray(data.train[LABEL])
+        labels = np.asarray(column(data.train, LABEL))
         counts = class_counts(labels, data.num_classes)
         target = int(np.ceil(self.ratio * max(counts)))
         copies: list[Dataset] = []

@@ -19,6 +19,7 @@ from experiments.data.labels import (
     LabelMapping,
     boolean_numbers,
     canonical_label,
+    canonical_labels,
     check_case_variants,
     describe_merges,
     label_name,
@@ -94,7 +95,7 @@ def _texts(table: RawTable, column: str, key: str) -> list[str]:
 def _labels(table: RawTable, column: str) -> list[str]:
     """The label names of a table: a missing label is an error naming its row; merged spellings are logged."""
     raw = table.column(column, "label")
-    labels = [canonical_label(value) for value in raw]
+    labels = canonical_labels(raw)
     for row, (value, label) in enumerate(zip(raw, labels, strict=True), start=1):
         if label is None:
             raise ConfigurationError(

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from experiments.data.splits import GROUP, LABEL, TEXT_A, TEXT_B
+from experiments.data.splits import GROUP, LABEL, TEXT_A, TEXT_B, column
 from experiments.errors import ConfigurationError
 from experiments.inputs import checked_by, require_file
 
@@ -97,10 +97,9 @@ def normalise_grouped(
     if len(dataset) == 0:
         raise ConfigurationError(f"{source}: the {split} split has no rows")
     anchors, positives, negatives, groups = [], [], [], []
-    group_values = dataset[group_column] if group_column else [f"{split}-{row}" for row in range(len(dataset))]
-    for row, (anchor, positive, negative, group) in enumerate(
-        zip(dataset[anchor_column], dataset[positive_column], dataset[negative_column], group_values, strict=True)
-    ):
+    group_values = column(dataset, group_column) if group_column else [f"{split}-{row}" for row in range(len(dataset))]
+    texts = (column(dataset, name) for name in (anchor_column, positive_column, negative_column))
+    for row, (anchor, positive, negative, group) in enumerate(zip(*texts, group_values, strict=True)):
         where = f"{source}: {split} row {row}"
         if not isinstance(anchor, str) or not anchor.strip():
             raise ConfigurationError(f"{where}, column {anchor_column!r}: expected a non-empty string, got {anchor!r}")
@@ -132,7 +131,7 @@ def subset_groups(dataset: Dataset, max_groups: int | None, seed: int, max_pairs
             raise ConfigurationError(f"data.{key} must be a positive integer or null, got {value!r}")
     if max_groups is None and max_pairs is None:
         return dataset
-    sizes = [len(p) + len(n) for p, n in zip(dataset[POSITIVE], dataset[NEGATIVE], strict=True)]
+    sizes = [len(p) + len(n) for p, n in zip(column(dataset, POSITIVE), column(dataset, NEGATIVE), strict=True)]
     chosen, pairs = [], 0
     for row in np.random.default_rng(seed).permutation(len(dataset)):
         if max_groups is not None and len(chosen) == max_groups:
@@ -155,7 +154,8 @@ def group_pairs(pairs: Dataset) -> Dataset:
     anchors: list[str] = []
     positives: list[list[str]] = []
     negatives: list[list[str]] = []
-    for anchor, text, label, group in zip(pairs[TEXT_A], pairs[TEXT_B], pairs[LABEL], pairs[GROUP], strict=True):
+    rows = zip(*(column(pairs, name) for name in (TEXT_A, TEXT_B, LABEL, GROUP)), strict=True)
+    for anchor, text, label, group in rows:
         if group not in order:
             order[group] = len(anchors)
             anchors.append(anchor)
@@ -171,7 +171,7 @@ def flatten_groups(grouped: Dataset) -> Dataset:
     """Every anchor exploded into labelled pairs: (anchor, positive, 1) then (anchor, negative, 0)."""
     columns: dict[str, list[Any]] = {TEXT_A: [], TEXT_B: [], LABEL: [], GROUP: []}
     for anchor, positives, negatives, group in zip(
-        grouped[ANCHOR], grouped[POSITIVE], grouped[NEGATIVE], grouped[GROUP], strict=True
+        *(column(grouped, name) for name in (ANCHOR, POSITIVE, NEGATIVE, GROUP)), strict=True
     ):
         for label, texts in ((1, positives), (0, negatives)):
             for text in texts:

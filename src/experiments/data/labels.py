@@ -65,6 +65,20 @@ def canonical_label(value: Any) -> str | None:
     return name
 
 
+def canonical_labels(values: Iterable[Any]) -> list[str | None]:
+    """:func:`canonical_label` of each value, worked out once per distinct value (a column holds few)."""
+    known: dict[tuple[type, Any], str | None] = {}  # keyed by type too: True, 1 and 1.0 are equal dict keys
+    labels: list[str | None] = []
+    for value in values:
+        try:
+            key = (type(value), value)
+            label = known[key] if key in known else known.setdefault(key, canonical_label(value))
+        except TypeError:  # unhashable (a JSON list or object)
+            label = canonical_label(value)
+        labels.append(label)
+    return labels
+
+
 BOOLEAN_NUMBERS = {"false": "0", "true": "1"}
 """The number each boolean spelling (any case) stands for when a label column mixes them with ``0`` / ``1``."""
 
@@ -86,9 +100,9 @@ def boolean_numbers(labels: Iterable[str | None]) -> dict[str, str]:
 def merged_spellings(raw: Sequence[Any], canonical: Sequence[str | None]) -> dict[str, Counter[str]]:
     """Per class whose cells were spelt more than one way or changed by normalising: spelling -> rows."""
     spellings: dict[str, Counter[str]] = {}
-    for value, name in zip(raw, canonical, strict=True):
+    for (spelling, name), count in Counter(zip(map(str, raw), canonical, strict=True)).items():
         if name is not None:
-            spellings.setdefault(name, Counter())[str(value)] += 1
+            spellings.setdefault(name, Counter())[spelling] += count
     return {name: counts for name, counts in spellings.items() if len(counts) > 1 or next(iter(counts)) != name}
 
 

@@ -11,16 +11,17 @@ Sources that already are ``datasets.Dataset`` objects (the hub) become tables wi
 from __future__ import annotations
 
 import csv
-import io
 import json
 import logging
-from collections.abc import Sequence
+import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from experiments.data.compression import decompress, strip_compression
 from experiments.data.labels import NUMBER
+from experiments.data.progress import RowProgress
 from experiments.data.quoting import QUOTINGS, choose_quoting
 from experiments.errors import ConfigurationError
 
@@ -28,6 +29,11 @@ if TYPE_CHECKING:  # imported where used: the run's early checks import this mod
     from datasets import Dataset
 
 logger = logging.getLogger(__name__)
+
+LARGE_FILE = 50 * 2**20
+"""Files of this many bytes or more are announced when reading starts."""
+# A line and its ending (\r\n, \r or \n), as io.StringIO(newline="") splits; the last line may lack one.
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
 
 FORMATS = {".csv": "csv", ".tsv": "tsv", ".jsonl": "jsonl", ".json": "jsonl", ".parquet": "parquet"}
 """Format by file extension; ``.json`` is read as JSON lines."""
@@ -155,12 +161,15 @@ def read_table(
         raise ConfigurationError(f"{path}: is a folder, not a data file; name a file inside it")
     if not path.is_file():
         raise ConfigurationError(f"{path}: file not found")
+    if path.stat().st_size >= LARGE_FILE:
+        logger.info("%s: reading %.0f MB ...", path, path.stat().st_size / 2**20)
     data = decompress(path)
     kind = file_format(path, format, head=data[:4096].decode("utf-8", errors="replace").split("\n", 1)[0])
     if kind == "parquet":
         table = _read_parquet(path, data, names)
     else:
         text = _decode(path, data)
+        del data  # the text is all that is read from here on: a file's worth of memory less
         if kind == "jsonl":
             table = _read_jsonl(path, text, names)
         else:
@@ -204,7 +213,8 @@ def _read_delimited(path: Path, text: str, kind: str, names: list[str] | None, q
     """CSV or TSV, with or without quoting; a quoted field spanning lines is logged with its row and lines."""
     delimiter = "," if kind == "csv" else "\t"
     quoting = csv.QUOTE_MINIMAL if quoted else csv.QUOTE_NONE
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quoting=quoting)
+    # Lines one at a time, not io.StringIO(text): that copy takes four bytes a character.
+    reader = csv.reader(_lines(text), delimiter=delimiter, quoting=quoting)
     records = _records(path, reader)
     header_read = names is None
     if names is None:
@@ -215,9 +225,11 @@ def _read_delimited(path: Path, text: str, kind: str, names: list[str] | None, q
     columns: dict[str, list[Any]] = {name: [] for name in names}
     lines: list[int] = []
     spanning: list[str] = []
+    progress = RowProgress(f"{path}: reading", logger)
     for first_line, record in records:
         if not record:  # a blank line holds no row
             continue
+        progress.step()
         lines.append(first_line)
         row = len(lines)
         if len(record) != len(names):
@@ -231,6 +243,7 @@ def _read_delimited(path: Path, text: str, kind: str, names: list[str] | None, q
             spanning.append(f"row {row} (lines {first_line}-{reader.line_num})")
         for name, value in zip(names, record, strict=True):
             columns[name].append(value)
+    progress.finish()
     if spanning:
         logger.warning(
             "%s: %d row(s) hold a quoted field spanning several lines, read as one text each: %s%s; "
@@ -238,6 +251,11 @@ def _read_delimited(path: Path, text: str, kind: str, names: list[str] | None, q
             path, len(spanning), ", ".join(spanning[:10]), " ..." if len(spanning) > 10 else "",
         )  # fmt: skip
     return RawTable(source=str(path), columns=columns, lines=lines, header_read=header_read)
+
+
+def _lines(text: str) -> Iterator[str]:
+    """The lines of ``text`` with their endings, one at a time."""
+    return (match.group() for match in _LINE.finditer(text))
 
 
 def _records(path: Path, reader: Any) -> Any:
@@ -253,12 +271,13 @@ def _records(path: Path, reader: Any) -> Any:
 
 def _read_jsonl(path: Path, text: str, names: list[str] | None) -> RawTable:
     """One JSON object per line (or, header-less, one JSON array in ``names`` order); a key a row lacks is None."""
-    records: list[dict[str, Any]] = []
+    columns: dict[str, list[Any]] = {name: [] for name in names or []}
     lines: list[int] = []
-    for line_number, line in enumerate(text.splitlines(), start=1):
+    progress = RowProgress(f"{path}: reading", logger)
+    for line_number, line in enumerate(_lines(text), start=1):
         if not line.strip():
             continue
-        row = len(records) + 1
+        row = len(lines) + 1
         try:
             record = json.loads(line)
         except json.JSONDecodeError as error:
@@ -278,10 +297,14 @@ def _read_jsonl(path: Path, text: str, names: list[str] | None) -> RawTable:
                     f"{path}: row {row} (line {line_number}) has {got}, expected {len(names)} ({names})"
                 )
             record = dict(zip(names, record, strict=True))
-        records.append(record)
+        for key in record:
+            if key not in columns:  # a key first seen here: the rows before lack it
+                columns[key] = [None] * len(lines)
+        for key, values in columns.items():
+            values.append(record.get(key))
         lines.append(line_number)
-    keys = names or list(dict.fromkeys(key for record in records for key in record))
-    columns = {key: [record.get(key) for record in records] for key in keys}
+        progress.step()
+    progress.finish()
     return RawTable(source=str(path), columns=columns, lines=lines)
 
 

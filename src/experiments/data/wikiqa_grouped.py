@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from experiments.data.grouped import GroupedSplits, group_pairs, subset_groups
+from experiments.data.splits import column
 from experiments.data.wikiqa import check_wikiqa, load_wikiqa
 from experiments.inputs import checked_by
 
@@ -40,7 +41,7 @@ def load_wikiqa_grouped(
     train = subset_groups(grouped["train"], max_train_groups, seed, max_train_rows)
     if ranked_eval_only:
         for split in ("dev", "test"):
-            both = zip(grouped[split]["positive"], grouped[split]["negative"], strict=True)
+            both = zip(column(grouped[split], "positive"), column(grouped[split], "negative"), strict=True)
             grouped[split] = grouped[split].select([row for row, (pos, neg) in enumerate(both) if pos and neg])
     data = GroupedSplits(
         name="wikiqa_grouped",

@@ -9,6 +9,7 @@ import numpy as np
 from sentence_transformers.base.evaluation import BaseEvaluator
 from sentence_transformers.cross_encoder import CrossEncoder
 
+from experiments.data.splits import values
 from experiments.evaluation.metrics import multiclass_metrics, tuned_binary_metrics
 from experiments.evaluation.ranking import ranking_metrics
 from experiments.heads.base import Head
@@ -60,7 +61,7 @@ class PairClassificationEvaluator(BaseEvaluator):
         if len(pairs) != len(labels):
             raise ValueError(f"{len(pairs)} pairs but {len(labels)} labels")
         self.pairs = list(pairs)
-        self.labels = np.asarray(labels, dtype=np.int64)
+        self.labels = np.asarray(values(labels), dtype=np.int64)
         self.head = head
         self.label_names = list(label_names)
         self.name = name

@@ -10,6 +10,7 @@ from datasets import Dataset
 from torch import nn
 
 from experiments.data.grouped import ANCHOR, NEGATIVE, POSITIVE, group_pairs
+from experiments.data.splits import column
 from experiments.errors import ConfigurationError
 from experiments.negatives.base import MULTIPLE_NEGATIVES_LOSSES, GroupedMode
 from experiments.negatives.batching import UniqueAnchorBatchSampler
@@ -87,7 +88,8 @@ class FixedKNegatives(GroupedMode):
         counts = dict.fromkeys(
             ("padded", "truncated", "dropped_short", "dropped_no_positive", "dropped_no_negative"), 0
         )
-        for anchor, positives, negatives in zip(grouped[ANCHOR], grouped[POSITIVE], grouped[NEGATIVE], strict=True):
+        anchors = zip(*(column(grouped, name) for name in (ANCHOR, POSITIVE, NEGATIVE)), strict=True)
+        for anchor, positives, negatives in anchors:
             if not positives:
                 counts["dropped_no_positive"] += 1
                 continue
@@ -102,8 +104,8 @@ class FixedKNegatives(GroupedMode):
             for positive in positives:
                 rows[ANCHOR].append(anchor)
                 rows[POSITIVE].append(positive)
-                for column, text in zip(columns, fixed, strict=True):
-                    rows[column].append(text)
+                for name, text in zip(columns, fixed, strict=True):
+                    rows[name].append(text)
         if not rows[ANCHOR]:
             raise ConfigurationError(
                 f"negatives=fixed_k (k={self.k}, pad={self.pad}) kept no training anchor of {len(grouped)}: {counts}; "

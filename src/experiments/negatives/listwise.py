@@ -10,6 +10,7 @@ from sentence_transformers.base.sampler import BatchSamplers
 from torch import nn
 
 from experiments.data.grouped import ANCHOR, NEGATIVE, POSITIVE, group_pairs
+from experiments.data.splits import column
 from experiments.errors import ConfigurationError
 from experiments.negatives.base import LISTWISE_LOSSES, GroupedMode
 from experiments.sampling import EpochSampler
@@ -53,7 +54,8 @@ class ListwiseNegatives(GroupedMode):
         grouped = group_pairs(train)
         rows: dict[str, list[Any]] = {"query": [], "docs": [], "labels": []}
         dropped = truncated = 0
-        for anchor, positives, negatives in zip(grouped[ANCHOR], grouped[POSITIVE], grouped[NEGATIVE], strict=True):
+        anchors = zip(*(column(grouped, name) for name in (ANCHOR, POSITIVE, NEGATIVE)), strict=True)
+        for anchor, positives, negatives in anchors:
             if not positives:
                 dropped += 1
                 continue

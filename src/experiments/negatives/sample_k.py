@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 from datasets import Dataset
 
-from experiments.data.splits import GROUP, PAIR_COLUMNS
+from experiments.data.splits import GROUP, PAIR_COLUMNS, column
 from experiments.errors import ConfigurationError
 from experiments.negatives.base import GroupedMode
 from experiments.sampling import EpochSampler
@@ -77,7 +77,7 @@ class SampleKNegatives(GroupedMode):
 
     def epoch_sampler(self, sampler: EpochSampler, train: Dataset) -> EpochSampler:
         self.require_no_sampling(sampler)
-        return NegativeRotationSampler(self.k, train[GROUP], random_state=sampler.random_state)
+        return NegativeRotationSampler(self.k, column(train, GROUP), random_state=sampler.random_state)
 
     def train_dataset(self, train: Dataset) -> Dataset:
         return train.select_columns(list(PAIR_COLUMNS))

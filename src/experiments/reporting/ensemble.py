@@ -17,7 +17,7 @@ import numpy as np
 from mlflow.tracking import MlflowClient
 from omegaconf import OmegaConf
 
-from experiments.data.splits import LABEL, PairSplits, query_groups
+from experiments.data.splits import LABEL, PairSplits, column, query_groups
 from experiments.errors import ConfigurationError
 from experiments.evaluation import (
     THRESHOLD_METRICS,
@@ -48,7 +48,7 @@ def ensemble_metrics(
 
     Splits with a ``group`` column (one query per pair) add MAP, MRR and nDCG@10, as a single run's do.
     """
-    dev_labels, test_labels = np.asarray(data.dev[LABEL]), np.asarray(data.test[LABEL])
+    dev_labels, test_labels = np.asarray(column(data.dev, LABEL)), np.asarray(column(data.test, LABEL))
     if not binary:
         dev = multiclass_metrics(dev_scores, dev_labels, data.label_names)
         test = multiclass_metrics(test_scores, test_labels, data.label_names)

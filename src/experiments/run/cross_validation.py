@@ -8,7 +8,7 @@ import numpy as np
 from omegaconf import DictConfig, OmegaConf, open_dict
 from sklearn.model_selection import StratifiedKFold
 
-from experiments.data.splits import LABEL, PairSplits, class_counts
+from experiments.data.splits import LABEL, PairSplits, class_counts, column
 from experiments.errors import ConfigurationError
 from experiments.tracking import MlflowTracker
 from experiments.tracking.credentials import redact_config
@@ -21,7 +21,7 @@ def fold_splits(data: PairSplits, folds: int, seed: int) -> list[PairSplits]:
 
     Every class needs at least ``folds`` training rows, else some fold's dev part lacks it (refused).
     """
-    labels = np.asarray(data.train[LABEL])
+    labels = np.asarray(column(data.train, LABEL))
     counts = class_counts(labels, data.num_classes)
     rarest = int(np.argmin(counts))
     if counts[rarest] < folds:

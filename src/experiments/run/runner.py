@@ -29,6 +29,7 @@ from experiments.data.splits import (
     PairSplits,
     class_counts,
     class_keys,
+    column,
     fingerprint,
     labels_record,
     query_groups,
@@ -110,7 +111,7 @@ def hydra_context() -> dict[str, str]:
 
 
 def split_pairs(dataset: Any) -> list[tuple[str, str]]:
-    return list(zip(dataset[TEXT_A], dataset[TEXT_B], strict=True))
+    return list(zip(column(dataset, TEXT_A), column(dataset, TEXT_B), strict=True))
 
 
 def data_summary(data: PairSplits) -> dict[str, float]:

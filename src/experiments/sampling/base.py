@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from experiments.data.splits import class_counts
+from experiments.data.splits import class_counts, values
 from experiments.errors import ConfigurationError
 
 
@@ -35,7 +35,7 @@ class EpochSampler(ABC):
         self.random_state = int(random_state)
 
     def fit(self, labels: Sequence[int] | np.ndarray, num_classes: int) -> EpochSampler:
-        labels = np.asarray(labels, dtype=np.int64)
+        labels = np.asarray(values(labels), dtype=np.int64)
         if labels.ndim != 1 or len(labels) == 0:
             raise ConfigurationError("sampling: the training split has no labelled rows")
         counts = class_counts(labels, num_classes)

@@ -11,7 +11,7 @@ import numpy as np
 import torch
 from sentence_transformers.base.sampler import DefaultBatchSampler
 
-from experiments.data.splits import LABEL
+from experiments.data.splits import LABEL, column, values
 from experiments.distributed import world_size
 from experiments.errors import ConfigurationError
 from experiments.sampling.base import EpochSampler
@@ -26,6 +26,7 @@ def pair_lengths(
     Token counts group far more tightly (on WikiQA at 128 tokens, 3% of a batch is padding against 23%
     with characters); tokenising the training split once costs seconds.
     """
+    texts_a, texts_b = values(texts_a), values(texts_b)
     if tokenizer is None:
         return np.fromiter((len(a) + len(b) for a, b in zip(texts_a, texts_b, strict=True)), dtype=np.int64)
     encoded = tokenizer(list(texts_a), list(texts_b), truncation="longest_first", max_length=max_length)
@@ -153,7 +154,7 @@ class EpochBatchSampler(DefaultBatchSampler):
             raise RuntimeError(f"{type(self.epoch_sampler).__name__}.fit must be called before batching")
         rows = len(dataset)  # type: ignore[arg-type]
         column_names = getattr(dataset, "column_names", None) or []
-        same = rows == len(fitted) and (LABEL not in column_names or np.array_equal(dataset[LABEL], fitted))  # type: ignore[index]
+        same = rows == len(fitted) and (LABEL not in column_names or np.array_equal(column(dataset, LABEL), fitted))  # type: ignore[index]
         if not same:
             raise ConfigurationError(
                 f"sampling: the batch sampler got a dataset of {rows} rows that is not the training split it was "
