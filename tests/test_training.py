@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from experiments.run.training import epoch_of_checkpoint, timing_metrics
+from experiments.errors import ConfigurationError
+from experiments.run.training import (
+    OWNED_ARGUMENTS,
+    argument_values,
+    check_extra_args,
+    epoch_of_checkpoint,
+    timing_metrics,
+)
 
 
 def test_timing_metrics_split_training_from_evaluation():
@@ -28,3 +35,13 @@ def test_the_restored_checkpoint_is_named_by_its_epoch():
     assert epoch_of_checkpoint(history, "/run/checkpoints/checkpoint-19") == 1
     assert epoch_of_checkpoint(history, "/run/checkpoints/checkpoint-38") == 2
     assert epoch_of_checkpoint(history, "/run/checkpoints/checkpoint-7") is None
+
+
+@pytest.mark.parametrize("precision", ["fp32", "bf16"])
+def test_every_argument_the_trainer_section_sets_is_one_extra_args_may_not_set(precision: str):
+    values = argument_values(output_dir="out", seed=1, select_metric="dev_f1", batch_sampler=print, precision=precision)
+    assert set(values) - {"use_cpu"} <= set(OWNED_ARGUMENTS)
+    for key in OWNED_ARGUMENTS:
+        with pytest.raises(ConfigurationError, match=f"^trainer.extra_args.{key} would override what "):
+            check_extra_args({key: values.get(key)})
+    check_extra_args({"gradient_accumulation_steps": 4, "optim": "adamw_torch_fused"})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -104,6 +105,39 @@ def test_a_bad_value_fails_before_an_mlflow_run_exists(compose_config, tracking_
     with pytest.raises(ConfigurationError, match=r"trainer.epochs must be a positive integer, got 0"):
         train(compose_config("experiment=smoke", "trainer.epochs=0"))
     assert MlflowClient(tracking_uri).get_experiment_by_name("crossencoder-imbalance") is None
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        (
+            "+trainer.extra_args.num_train_epochs=50",
+            "trainer.extra_args.num_train_epochs would override what trainer.epochs sets; set trainer.epochs instead",
+        ),
+        ("+trainer.extra_args.max_steps=10", "what trainer.epochs sets; set trainer.epochs instead"),
+        ("+trainer.extra_args.learning_rate=0.1", "set trainer.learning_rate instead"),
+        ("+trainer.extra_args.fp16=true", "what trainer.precision sets; set trainer.precision instead"),
+        (
+            "+trainer.extra_args.eval_strategy=steps",
+            "what the runner (dev is scored after every epoch) sets; remove it",
+        ),
+        ("+trainer.extra_args.metric_for_best_model=loss", "set evaluation.select_metric instead"),
+    ],
+)
+def test_extra_args_that_a_trainer_key_sets_are_refused(override: str, message: str):
+    with pytest.raises(ConfigurationError, match=re.escape(message)):
+        check_config(compose_only(override))
+
+
+def test_extra_args_overriding_the_epochs_stop_the_run_before_an_mlflow_run_exists(compose_config, tracking_uri: str):
+    with pytest.raises(ConfigurationError, match=re.escape("trainer.extra_args.num_train_epochs would override")):
+        train(compose_config("experiment=smoke", "trainer.epochs=1", "+trainer.extra_args.num_train_epochs=50"))
+    assert MlflowClient(tracking_uri).get_experiment_by_name("crossencoder-imbalance") is None
+
+
+def test_extra_args_that_no_key_sets_pass_the_check():
+    check_config(compose_only("+trainer.extra_args.gradient_accumulation_steps=2"))
+    check_config(compose_only("+trainer.extra_args.use_cpu=true"))  # DDP on CPUs (docs/sweeps.md)
 
 
 def test_an_output_dir_that_cannot_be_written_is_named(compose_config, tmp_path: Path):

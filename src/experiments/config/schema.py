@@ -183,6 +183,11 @@ def check_config(cfg: DictConfig, constraints: tuple[Constraint, ...] = CONSTRAI
     unknown = _unknown_keys(cfg)
     if unknown:
         raise ConfigurationError(f"unknown config key(s) {unknown}: check the spelling against conf/")
+    extra_args = OmegaConf.select(cfg, "trainer.extra_args", default=None)
+    if extra_args:
+        from experiments.run.training import check_extra_args  # the trainer's own module: torch, transformers
+
+        check_extra_args(OmegaConf.to_container(extra_args))
     for constraint in constraints:
         value = OmegaConf.select(cfg, constraint.key, default=None)
         if value is not None and not constraint.test(value):
