@@ -4,14 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from experiments.config.trainer_arguments import OWNED_ARGUMENTS, check_extra_args
 from experiments.errors import ConfigurationError
-from experiments.run.training import (
-    OWNED_ARGUMENTS,
-    argument_values,
-    check_extra_args,
-    epoch_of_checkpoint,
-    timing_metrics,
-)
+from experiments.run.training import argument_values, epoch_of_checkpoint, timing_metrics
 
 
 def test_timing_metrics_split_training_from_evaluation():

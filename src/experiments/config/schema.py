@@ -17,6 +17,7 @@ from typing import Any
 from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING, DictConfig, OmegaConf
 
+from experiments.config.trainer_arguments import check_extra_args
 from experiments.errors import ConfigurationError
 from experiments.evaluation.direction import LOWER_IS_BETTER, lower_is_better
 from experiments.evaluation.thresholds import THRESHOLD_METRICS
@@ -185,8 +186,6 @@ def check_config(cfg: DictConfig, constraints: tuple[Constraint, ...] = CONSTRAI
         raise ConfigurationError(f"unknown config key(s) {unknown}: check the spelling against conf/")
     extra_args = OmegaConf.select(cfg, "trainer.extra_args", default=None)
     if extra_args:
-        from experiments.run.training import check_extra_args  # the trainer's own module: torch, transformers
-
         check_extra_args(OmegaConf.to_container(extra_args))
     for constraint in constraints:
         value = OmegaConf.select(cfg, constraint.key, default=None)
