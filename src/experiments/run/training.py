@@ -80,10 +80,10 @@ def training_arguments(extra_args: Mapping[str, Any] | None = None, **settings: 
 
     ``settings`` are the keyword arguments of :func:`argument_values`. ``extra_args`` passes any other
     :class:`transformers.TrainingArguments` field through unchanged (from Python it may also replace one set
-    there; from the config,
-    :func:`experiments.config.trainer_arguments.check_extra_args` refuses that). ``precision`` is the resolved one (``bf16`` or
-    ``fp32``, see :func:`experiments.models.precision.resolve_precision`). The ranges of these values are checked
-    with the config (:data:`experiments.config.CONSTRAINTS`).
+    there; from the config, :func:`experiments.config.trainer_arguments.check_extra_args` refuses that).
+    ``precision`` is the resolved one (``bf16`` or ``fp32``, see
+    :func:`experiments.models.precision.resolve_precision`). The ranges of these values are checked with the
+    config (:data:`experiments.config.CONSTRAINTS`).
     """
     return CrossEncoderTrainingArguments(**{**argument_values(**settings), **(extra_args or {})})
 
