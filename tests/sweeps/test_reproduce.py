@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+from pathlib import Path
+
 import pytest
 from hydra.core.hydra_config import HydraConfig
 from mlflow.tracking import MlflowClient
@@ -16,9 +19,13 @@ def outside_hydra() -> None:
     HydraConfig.instance().cfg = None  # type: ignore[assignment]
 
 
-def test_a_recorded_run_is_reproduced_bit_for_bit_on_the_cpu(grid_sweep: Sweep):
+def test_a_recorded_run_is_reproduced_bit_for_bit_on_the_cpu(
+    grid_sweep: Sweep, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+):
     recorded = next(run for run in grid_sweep.runs if run.data.tags["sweep_job"] == "0")
-    status = main([recorded.info.run_id, "--tracking-uri", grid_sweep.tracking_uri])  # the model folder: temporary
+    monkeypatch.chdir(tmp_path)
+    caplog.set_level(logging.INFO)
+    status = main([recorded.info.run_id, "--tracking-uri", grid_sweep.tracking_uri])  # the default output folder
     assert status == 0  # every metric within --tolerance 0
     client = MlflowClient(grid_sweep.tracking_uri)
     experiment_id = recorded.info.experiment_id
@@ -27,10 +34,12 @@ def test_a_recorded_run_is_reproduced_bit_for_bit_on_the_cpu(grid_sweep: Sweep):
     assert {key: value for key, value in reproduced.data.metrics.items() if not key.startswith("time/")} == results
     assert reproduced.data.tags["head"] == recorded.data.tags["head"]
     assert "mlflow.parentRunId" not in reproduced.data.tags
-    # the temporary model folder is gone, and so is the tag that pointed to it; the MLflow model stays
-    assert "model_dir" not in reproduced.data.tags
-    assert reproduced.data.tags["model_uri"] == f"runs:/{reproduced.info.run_id}/model"
-    assert "model/MLmodel" in {artifact.path for artifact in client.list_artifacts(reproduced.info.run_id, "model")}
+    # the model folder the summary names is kept (outputs/reproduce/<run id>/<date>_<time>/model), as is the model
+    model_dir = Path(reproduced.data.tags["model_dir"])
+    assert model_dir.is_dir() and model_dir.is_relative_to((tmp_path / "outputs" / "reproduce").resolve())
+    assert f"Model:      {model_dir}" in caplog.text
+    model = client.get_logged_model(reproduced.data.tags["model_uri"].removeprefix("models:/"))
+    assert model.source_run_id == reproduced.info.run_id
 
 
 def test_an_unknown_run_is_reported(grid_sweep: Sweep):

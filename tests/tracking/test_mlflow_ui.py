@@ -1,5 +1,6 @@
 """What the MLflow UI shows of one run: the experiment kind, sectioned metric names, datasets, the description,
-the run name, and the trained classifier as a pyfunc model that predicts what ``PairClassifier`` predicts."""
+the run name, and the trained classifier as an MLflow 3 logged model that predicts what ``PairClassifier``
+predicts."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import pytest
 from hydra import compose, initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
 from hydra.core.hydra_config import HydraConfig
-from mlflow.entities import Run
+from mlflow.entities import LoggedModel, LoggedModelStatus, Run
 from mlflow.tracking import MlflowClient
 from omegaconf import open_dict
 
@@ -60,7 +61,7 @@ def trained(tmp_path_factory: pytest.TempPathFactory, tiny_wikiqa: Path) -> Iter
     yield TrainedRun(uri, run, summary, folder / "run" / "model")
 
 
-def test_the_experiment_opens_on_the_training_view(trained: TrainedRun):
+def test_the_experiment_is_tagged_as_model_training(trained: TrainedRun):
     experiment = MlflowClient(trained.tracking_uri).get_experiment(trained.run.info.experiment_id)
     assert experiment.tags["mlflow.experimentKind"] == "custom_model_development"
 
@@ -135,9 +136,41 @@ def test_run_names_keep_the_seed_and_the_job_number():
     assert run_name(choices, 3, "7") == "#7 focal · over · binary_softmax · seed 3"
 
 
-def test_the_pyfunc_model_predicts_what_the_pair_classifier_predicts(trained: TrainedRun, tiny_wikiqa: Path):
+def logged_model(trained: TrainedRun) -> LoggedModel:
+    (model,) = MlflowClient(trained.tracking_uri).search_logged_models([trained.run.info.experiment_id])
+    return model
+
+
+def test_the_run_has_an_mlflow_3_logged_model_with_its_metrics(trained: TrainedRun):
+    model = logged_model(trained)
+    best_epoch = int(trained.summary["best_epoch"])
+    assert (model.name, model.source_run_id, model.status) == (
+        "model",
+        trained.run.info.run_id,
+        LoggedModelStatus.READY,
+    )
+    assert trained.run.data.tags["model_uri"] == f"models:/{model.model_id}"
+    assert [(output.model_id, output.step) for output in trained.run.outputs.model_outputs] == [
+        (model.model_id, best_epoch)
+    ]
+    assert model.params == trained.run.data.params
+    metrics = {metric.key: metric for metric in model.metrics}
+    assert set(metrics) == set(trained.run.data.metrics)  # every metric of the run, once
+    assert all(metric.run_id == trained.run.info.run_id for metric in model.metrics)
+    assert metrics["test/f1"].value == pytest.approx(trained.summary["test_f1"])
+    # a per-epoch metric at the epoch the model comes from, not at the last epoch
+    assert (metrics["dev/f1"].step, metrics["dev/f1"].value) == (
+        best_epoch,
+        pytest.approx(trained.summary["best_dev_f1"]),
+    )
+    history = MlflowClient(trained.tracking_uri).get_metric_history(trained.run.info.run_id, "dev/f1")
+    assert [point.step for point in history] == [1, 2]  # linking logged no new point
+
+
+def test_the_logged_model_predicts_what_the_pair_classifier_predicts(trained: TrainedRun, tiny_wikiqa: Path):
     mlflow.set_tracking_uri(trained.tracking_uri)
-    model = mlflow.pyfunc.load_model(f"runs:/{trained.run.info.run_id}/model")
+    uri = f"models:/{logged_model(trained).model_id}"
+    model = mlflow.pyfunc.load_model(uri)
     test = load_wikiqa(str(tiny_wikiqa)).test
     frame = pd.DataFrame({"text_a": test["sentence_a"], "text_b": test["sentence_b"]})
     predicted = model.predict(frame)
@@ -146,17 +179,22 @@ def test_the_pyfunc_model_predicts_what_the_pair_classifier_predicts(trained: Tr
     assert list(predicted.columns) == ["label", "score"]
     assert predicted["label"].tolist() == classifier.predict(pairs)
     assert predicted["score"].to_numpy() == pytest.approx(classifier.scores(pairs), abs=1e-6)
-    info = mlflow.models.get_model_info(f"runs:/{trained.run.info.run_id}/model")
+    info = mlflow.models.get_model_info(uri)
     assert info.signature.inputs.input_names() == ["text_a", "text_b"]
     assert info.metadata["threshold"] == pytest.approx(classifier.rule.threshold)
     assert info.metadata["label_names"] == ["0", "1"]
-    assert trained.run.data.tags["model_uri"] == f"runs:/{trained.run.info.run_id}/model"
+    assert info.model_id == logged_model(trained).model_id and info.run_id == trained.run.info.run_id
+    # MLflow resolves the run's own URI to the same logged model
+    assert mlflow.pyfunc.load_model(f"runs:/{trained.run.info.run_id}/model").metadata.model_id == info.model_id
 
 
 def test_the_model_is_registered_under_its_name(trained: TrainedRun):
+    model = logged_model(trained)
     (version,) = MlflowClient(trained.tracking_uri).search_model_versions("name = 'qa'")
     assert int(version.version) == 1 and version.run_id == trained.run.info.run_id
-    assert version.source.endswith("/model")
+    assert version.source == model.artifact_location
+    assert json.loads(model.tags["mlflow.modelVersions"]) == [{"name": "qa", "version": 1}]  # the UI's link
+    mlflow.set_tracking_uri(trained.tracking_uri)
     loaded = mlflow.pyfunc.load_model("models:/qa/1")
     assert loaded.metadata.signature.outputs.input_names() == ["label", "score"]
 
@@ -166,4 +204,5 @@ def test_log_model_false_logs_no_model(compose_config, tiny_wikiqa: Path, tracki
     client = MlflowClient(tracking_uri)
     (run,) = client.search_runs([client.get_experiment_by_name("crossencoder-imbalance").experiment_id])
     assert [artifact.path for artifact in client.list_artifacts(run.info.run_id, "model")] == []
+    assert client.search_logged_models([run.info.experiment_id]) == []
     assert "model_uri" not in run.data.tags and Path(run.data.tags["model_dir"]).is_dir()

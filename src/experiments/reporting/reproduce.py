@@ -17,6 +17,7 @@ import logging
 import os
 import sys
 import tempfile
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -155,13 +156,9 @@ def reproduce(run_id: str, tracking_uri: str, output_dir: str | Path) -> tuple[s
     return new.info.run_id, metric_differences(client, run_id, new.info.run_id)
 
 
-def forget_model_folder(client: MlflowClient, run_id: str) -> None:
-    """Drop the run's ``model_dir`` tag: the folder was temporary and is gone (the MLflow model stays)."""
-    run = client.get_run(run_id)
-    if "model_dir" in run.data.tags:
-        client.delete_tag(run_id, "model_dir")
-    where = run.data.tags.get("model_uri")
-    logger.info("The model folder was temporary%s", f"; the model is {where}" if where else " and is deleted")
+def default_output_dir(run_id: str) -> Path:
+    """``outputs/reproduce/<run id>/<date>_<time>``: kept, as ``experiments-train`` keeps ``outputs/<date>/<time>``."""
+    return Path("outputs") / "reproduce" / run_id / time.strftime("%Y-%m-%d_%H-%M-%S")
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -172,7 +169,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         default=os.environ.get("MLFLOW_TRACKING_URI", "sqlite:///mlflow.db"),
         help="where the run is recorded, and where the reproduction is logged",
     )
-    parser.add_argument("--output-dir", type=Path, help="model and checkpoints (default: a temporary folder)")
+    parser.add_argument(
+        "--output-dir", type=Path, help="model and checkpoints (default: outputs/reproduce/<run id>/<date>_<time>)"
+    )
     parser.add_argument("--tolerance", type=float, default=0.0, help="largest accepted absolute difference")
     return parser.parse_args(argv)
 
@@ -181,10 +180,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Console entry: prints the differences; exit status 0 when all are within ``--tolerance``, else 1."""
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     args = parse_args(argv)
-    with tempfile.TemporaryDirectory() as folder:
-        new_id, differences = reproduce(args.run_id, args.tracking_uri, args.output_dir or folder)
-    if args.output_dir is None:
-        forget_model_folder(MlflowClient(tracking_uri=args.tracking_uri), new_id)
+    new_id, differences = reproduce(args.run_id, args.tracking_uri, args.output_dir or default_output_dir(args.run_id))
     differing = differences[~(differences["max_abs_difference"] <= args.tolerance)]
     sys.stdout.write(differences.to_string(index=False) + "\n")
     logger.info(

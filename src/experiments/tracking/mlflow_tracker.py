@@ -103,8 +103,8 @@ class MlflowTracker:
         run_id: continue this run (set RUNNING again) instead of creating one, e.g. when resuming
             a killed job; params it already holds are not logged again.
         health_timeout: seconds to wait for an http(s) server's ``/health`` before failing.
-        log_model: log the trained classifier as the run's MLflow pyfunc model ``model``
-            (:mod:`experiments.tracking.pyfunc_model`).
+        log_model: log the trained classifier as an MLflow logged model ``model`` of the run, its metrics
+            linked to it (:mod:`experiments.tracking.pyfunc_model`).
         register_model: also register that model under this name in the MLflow Model Registry.
     """
 
@@ -247,7 +247,10 @@ class MlflowTracker:
                 logger.info("Another job logged the same dataset at the same moment; linking it again")
 
     def log_classifier(self, model_dir: str | Path) -> str | None:
-        """The saved classifier as the run's pyfunc model (when ``log_model``), registered when ``register_model``."""
+        """The saved classifier as the run's logged model (when ``log_model``), registered when ``register_model``.
+
+        Returns its URI ``models:/<model id>``, also the run's tag ``model_uri``.
+        """
         if not (self.enabled and self.log_model):
             return None
         from experiments.tracking.pyfunc_model import log_classifier

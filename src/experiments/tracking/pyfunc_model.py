@@ -1,4 +1,4 @@
-"""The saved classifier as an MLflow pyfunc model: ``mlflow.pyfunc.load_model("runs:/<id>/model")`` predicts
+"""The saved classifier as an MLflow 3 logged model: ``mlflow.pyfunc.load_model("models:/<model id>")`` predicts
 what :class:`experiments.models.decision.PairClassifier` predicts.
 
 The model folder written by :func:`experiments.models.decision.save_classifier` travels as the model's artifact
@@ -8,6 +8,7 @@ The model folder written by :func:`experiments.models.decision.save_classifier` 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import shutil
@@ -18,10 +19,12 @@ from typing import Any
 
 import mlflow
 import pandas as pd
-from mlflow.models import ModelSignature
+from mlflow.entities import LoggedModel, LoggedModelOutput, LoggedModelStatus, Metric
+from mlflow.models import Model, ModelSignature
 from mlflow.pyfunc import PythonModel, PythonModelContext
 from mlflow.tracking import MlflowClient
 from mlflow.types import ColSpec, Schema
+from mlflow.utils.mlflow_tags import MLFLOW_MODEL_VERSIONS
 
 import experiments
 from experiments.models.decision import DECISION_FILE, PairClassifier
@@ -38,6 +41,7 @@ SIGNATURE = ModelSignature(
 )
 # The package's source travels with the model, without the embedded data sets and caches.
 CODE_LEFT_OUT = shutil.ignore_patterns("resources", "__pycache__")
+BATCH_SIZE = 100
 REQUIREMENTS = ("torch", "transformers", "sentence-transformers", "mlflow", "numpy", "pandas", "scikit-learn")
 
 
@@ -66,40 +70,91 @@ def requirements() -> list[str]:
 
 
 def log_classifier(client: MlflowClient, run_id: str, model_dir: str | Path, register_as: str | None = None) -> str:
-    """Log the classifier in ``model_dir`` as the run's pyfunc model ``model``; register it when ``register_as``.
+    """Log the classifier in ``model_dir`` as an MLflow 3 logged model ``model`` of the run.
 
-    Returns the model URI ``runs:/<run id>/model``.
+    The logged model (the experiment's Models tab; "Logged models" on the run's page) carries the run's params
+    and, linked to it, the metrics that describe it (:func:`model_metrics`); the run records it as an output at
+    its best epoch. It is registered as a new version of ``register_as`` when given. Returns its URI
+    ``models:/<model id>``.
     """
     decision = json.loads((Path(model_dir) / DECISION_FILE).read_text(encoding="utf-8"))
     metadata = {key: decision[key] for key in ("head", "label_names", "threshold", "threshold_metric", "best_epoch")}
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / MODEL_ARTIFACT
-        code = shutil.copytree(
-            Path(experiments.__file__).parent, Path(folder) / "code" / "experiments", ignore=CODE_LEFT_OUT
-        )
-        with warnings.catch_warnings():  # the example would load the model once more to check the signature
-            warnings.filterwarnings("ignore", message=".*input example was not provided")
-            mlflow.pyfunc.save_model(
-                path=str(path),
-                python_model=str(Path(__file__).with_name("pyfunc_code.py")),
-                artifacts={CLASSIFIER: str(model_dir)},
-                code_paths=[str(code)],
-                signature=SIGNATURE,
-                pip_requirements=requirements(),
-                metadata=metadata,
+    run = client.get_run(run_id)
+    logged = client.create_logged_model(
+        run.info.experiment_id, name=MODEL_ARTIFACT, source_run_id=run_id, params=dict(run.data.params)
+    )
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / MODEL_ARTIFACT
+            code = shutil.copytree(
+                Path(experiments.__file__).parent, Path(folder) / "code" / "experiments", ignore=CODE_LEFT_OUT
             )
-        client.log_artifacts(run_id, str(path), MODEL_ARTIFACT)
-    uri = f"runs:/{run_id}/{MODEL_ARTIFACT}"
+            with warnings.catch_warnings():  # the example would load the model once more to check the signature
+                warnings.filterwarnings("ignore", message=".*input example was not provided")
+                mlflow.pyfunc.save_model(
+                    path=str(path),
+                    python_model=str(Path(__file__).with_name("pyfunc_code.py")),
+                    artifacts={CLASSIFIER: str(model_dir)},
+                    code_paths=[str(code)],
+                    signature=SIGNATURE,
+                    pip_requirements=requirements(),
+                    metadata=metadata,
+                    mlflow_model=Model(
+                        artifact_path=logged.artifact_location,
+                        run_id=run_id,
+                        model_id=logged.model_id,
+                        model_uuid=logged.model_id,
+                    ),
+                )
+            client.log_model_artifacts(logged.model_id, str(path))
+        best_epoch = int(decision["best_epoch"])
+        client.log_outputs(run_id, [LoggedModelOutput(logged.model_id, step=best_epoch)])
+        metrics = model_metrics(client, run_id, best_epoch, logged.model_id)
+        for start in range(0, len(metrics), BATCH_SIZE):
+            client.log_batch(run_id, metrics=metrics[start : start + BATCH_SIZE])
+    except BaseException:
+        with contextlib.suppress(Exception):  # the error that stopped the logging is the one to report
+            client.finalize_logged_model(logged.model_id, LoggedModelStatus.FAILED)
+        raise
+    client.finalize_logged_model(logged.model_id, LoggedModelStatus.READY)
+    uri = f"models:/{logged.model_id}"
     if register_as:
-        version = register(client, run_id, register_as)
+        version = register(client, logged, register_as)
         logger.info("Registered %s as model %r version %s", uri, register_as, version)
     return uri
 
 
-def register(client: MlflowClient, run_id: str, name: str) -> str:
-    """A new version of registered model ``name`` (created when missing) from the run's ``model``; its number."""
+def model_metrics(client: MlflowClient, run_id: str, best_epoch: int, model_id: str) -> list[Metric]:
+    """The run's metrics that describe the model, as points linked to ``model_id``.
+
+    A metric logged per epoch gives its value at ``best_epoch`` (the epoch the model comes from); one logged
+    once (``test/*``, ``dev/best_epoch``, timings) gives that value. The points are those the run logged
+    (same step and time), so the run's histories do not change.
+    """
+    linked = []
+    for key in sorted(client.get_run(run_id).data.metrics):
+        history = sorted(client.get_metric_history(run_id, key), key=lambda point: (point.timestamp, point.step))
+        per_epoch = len({point.step for point in history}) > 1
+        points = [point for point in history if point.step == best_epoch] if per_epoch else history
+        if points:
+            point = points[-1]
+            linked.append(Metric(key, point.value, point.timestamp, point.step, model_id=model_id, run_id=run_id))
+    return linked
+
+
+def register(client: MlflowClient, logged: LoggedModel, name: str) -> str:
+    """A new version of registered model ``name`` (created when missing) from ``logged``; its number.
+
+    As :func:`mlflow.register_model` does for ``models:/<id>``, the logged model's tag ``mlflow.modelVersions``
+    lists the version. The source is the logged model's artifact location: MLflow's registry would look a
+    ``models:/<id>`` source up in the process's default tracking store, not in ``client``'s.
+    """
     if not client.search_registered_models(filter_string=f"name = '{name}'"):
         client.create_registered_model(name)
-    source = f"{client.get_run(run_id).info.artifact_uri}/{MODEL_ARTIFACT}"
-    version = client.create_model_version(name, source, run_id=run_id)
+    version = client.create_model_version(
+        name, logged.artifact_location, run_id=logged.source_run_id, model_id=logged.model_id
+    )
+    listed = json.loads(client.get_logged_model(logged.model_id).tags.get(MLFLOW_MODEL_VERSIONS, "[]"))
+    listed.append({"name": version.name, "version": version.version})
+    client.set_logged_model_tags(logged.model_id, {MLFLOW_MODEL_VERSIONS: json.dumps(listed)})
     return str(version.version)
