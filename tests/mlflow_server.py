@@ -47,8 +47,11 @@ class Server:
             self.process.wait()
 
 
-def start_server(folder: Path, port: int | None = None) -> Server:
-    """``mlflow server`` with a SQLite store and served artifacts in ``folder``, healthy when returned."""
+def start_server(folder: Path, port: int | None = None, app_name: str | None = None) -> Server:
+    """``mlflow server`` with a SQLite store and served artifacts in ``folder``, healthy when returned.
+
+    ``app_name``: an ``mlflow.app`` entry point to serve instead of MLflow's own app (``--app-name``).
+    """
     folder.mkdir(parents=True, exist_ok=True)
     port = port or free_port()
     url = f"http://127.0.0.1:{port}"
@@ -58,6 +61,7 @@ def start_server(folder: Path, port: int | None = None) -> Server:
         "--artifacts-destination", str(folder / "artifacts"),
         "--serve-artifacts",
         "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
+        *(["--app-name", app_name] if app_name else []),
     ]  # fmt: skip
     # No job runner: its huey workers are not needed for tracking, and they slow the start on a busy machine
     env = {**os.environ, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}

@@ -99,7 +99,7 @@ def test_a_run_shows_signs_of_life_metrics_once_and_ends_with_a_summary(tmp_path
     assert tail[3:] == [
         f"Model:      {tmp_path / 'run' / 'model'}",
         f"MLflow run: {run.info.run_id}",
-        f"Browse:     mlflow ui --backend-store-uri sqlite:///{tmp_path / 'mlflow.db'}",
+        f"Browse:     mlflow ui --backend-store-uri sqlite:///{tmp_path / 'mlflow.db'} --app-name experiments",
     ]
 
 

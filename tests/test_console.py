@@ -33,7 +33,7 @@ def test_the_summary_names_the_best_epoch_the_figures_the_model_and_the_run(tmp_
         "  test  F1 0.1431  MCC 0.1102  AP 0.0912  MAP 0.5661  MRR 0.5752   at the dev f1 threshold 0.4123",
         f"Model:      {tmp_path / 'model'}",
         "MLflow run: 0123abcd",
-        f"Browse:     mlflow ui --backend-store-uri sqlite:///{Path('mlflow.db').resolve()}",
+        f"Browse:     mlflow ui --backend-store-uri sqlite:///{Path('mlflow.db').resolve()} --app-name experiments",
     ]
 
 

@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from experiments.mlflow_ui import ui_command
+
 # The figures worth a glance, in order, by metric key (shown where the run computed them).
 HEADLINE_METRICS = (
     ("F1", "f1"),
@@ -47,7 +49,7 @@ def ui_hint(tracking_uri: str) -> str:
     uri = public_uri(tracking_uri)
     if urlsplit(uri).scheme in {"http", "https"}:
         return f"open {uri} in a browser"
-    return f"mlflow ui --backend-store-uri {uri}"
+    return ui_command(uri)
 
 
 def run_summary(

@@ -24,6 +24,7 @@ from mlflow.tracking import MlflowClient
 from omegaconf import DictConfig, OmegaConf
 
 from experiments.errors import ConfigurationError
+from experiments.mlflow_ui import ui_command
 from experiments.reporting.compare import compare
 from experiments.tracking.names import mlflow_metric_name
 from experiments.tracking.store import ensure_experiment
@@ -76,7 +77,7 @@ def ui_hint(tracking_uri: str, experiment_id: str, run_id: str) -> str:
     """How to open the run: the server's page, or the ``mlflow ui`` command for a local store."""
     if tracking_uri.startswith(("http://", "https://")):
         return f"{tracking_uri.rstrip('/')}/#/experiments/{experiment_id}/runs/{run_id}"
-    return f"mlflow ui --backend-store-uri {tracking_uri}"
+    return ui_command(tracking_uri)
 
 
 class SweepRun(Callback):

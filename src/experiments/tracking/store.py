@@ -9,7 +9,8 @@ from mlflow.tracking import MlflowClient
 
 from experiments.tracking.store_lock import store_lock
 
-# MLflow opens an experiment of this kind on its training view (runs, charts) instead of the GenAI overview.
+# The experiment kind "Machine learning" in MLflow's UI. MLflow 3.17's UI does not open the experiment's view
+# from it: experiments.mlflow_ui (`mlflow ui --app-name experiments`) makes a fresh browser land on the runs table.
 EXPERIMENT_KIND_TAG = "mlflow.experimentKind"
 EXPERIMENT_KIND = "custom_model_development"
 
