@@ -8,6 +8,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlparse
 
 import mlflow
 import pandas as pd
@@ -19,6 +20,7 @@ from mlflow.entities import LoggedModel, LoggedModelStatus, Run
 from mlflow.tracking import MlflowClient
 from omegaconf import open_dict
 
+import experiments
 from experiments.config import register_configs
 from experiments.data.wikiqa import load_wikiqa
 from experiments.models.decision import PairClassifier
@@ -184,6 +186,10 @@ def test_the_logged_model_predicts_what_the_pair_classifier_predicts(trained: Tr
     assert info.metadata["threshold"] == pytest.approx(classifier.rule.threshold)
     assert info.metadata["label_names"] == ["0", "1"]
     assert info.model_id == logged_model(trained).model_id and info.run_id == trained.run.info.run_id
+    # the MLmodel names no path of the machine that logged it (MLflow writes where the code and artifacts came from)
+    mlmodel = (Path(urlparse(logged_model(trained).artifact_location).path) / "MLmodel").read_text(encoding="utf-8")
+    assert str(trained.model_dir) not in mlmodel and str(Path(experiments.__file__).parent) not in mlmodel
+    assert "model_code_path: pyfunc_code.py" in mlmodel
     # MLflow resolves the run's own URI to the same logged model
     assert mlflow.pyfunc.load_model(f"runs:/{trained.run.info.run_id}/model").metadata.model_id == info.model_id
 

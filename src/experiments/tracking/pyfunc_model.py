@@ -21,6 +21,7 @@ import mlflow
 import pandas as pd
 from mlflow.entities import LoggedModel, LoggedModelOutput, LoggedModelStatus, Metric
 from mlflow.models import Model, ModelSignature
+from mlflow.models.model import MLMODEL_FILE_NAME
 from mlflow.pyfunc import PythonModel, PythonModelContext
 from mlflow.tracking import MlflowClient
 from mlflow.types import ColSpec, Schema
@@ -106,6 +107,7 @@ def log_classifier(client: MlflowClient, run_id: str, model_dir: str | Path, reg
                         model_uuid=logged.model_id,
                     ),
                 )
+            without_local_paths(path)
             client.log_model_artifacts(logged.model_id, str(path))
         best_epoch = int(decision["best_epoch"])
         client.log_outputs(run_id, [LoggedModelOutput(logged.model_id, step=best_epoch)])
@@ -122,6 +124,20 @@ def log_classifier(client: MlflowClient, run_id: str, model_dir: str | Path, reg
         version = register(client, logged, register_as)
         logger.info("Registered %s as model %r version %s", uri, register_as, version)
     return uri
+
+
+def without_local_paths(model_path: Path) -> None:
+    """Drop the paths of the logging machine that MLflow writes into ``MLmodel``.
+
+    MLflow records where the code file and each artifact came from (``model_code_path``, ``artifacts.*.uri``);
+    loading reads only their place inside the model folder (the code file's name, ``artifacts.*.path``).
+    """
+    model = Model.load(str(model_path))
+    flavor = model.flavors[mlflow.pyfunc.FLAVOR_NAME]
+    flavor["model_code_path"] = Path(flavor["model_code_path"]).name
+    for artifact in flavor.get("artifacts", {}).values():
+        artifact["uri"] = artifact["path"]
+    model.save(str(model_path / MLMODEL_FILE_NAME))
 
 
 def model_metrics(client: MlflowClient, run_id: str, best_epoch: int, model_id: str) -> list[Metric]:
