@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 from experiments.data import load_files, load_grouped, load_hub, load_wikiqa, load_wikiqa_grouped
+from experiments.data.tables import read_table
 from experiments.errors import ConfigurationError
 from experiments.inputs import check_inputs, checked_by
 from experiments.models import load_cross_encoder, tiny_cross_encoder
@@ -38,6 +40,38 @@ def test_data_files(tmp_path: Path):
         with pytest.raises(ConfigurationError) as error:
             check_inputs(load_grouped if "x.jsonl" in arguments.values() else load_files, arguments)
         assert str(error.value) == message
+
+
+def _special_paths(folder: Path) -> dict[str, Path]:
+    """A named pipe, a symbolic link to itself and a link to a missing file, beside a real WikiQA file."""
+    from experiments.data.wikiqa import embedded_wikiqa_dir
+
+    paths = {kind: folder / f"{kind}.tsv" for kind in ("pipe", "loop", "dangling", "real")}
+    os.mkfifo(paths["pipe"])
+    paths["loop"].symlink_to(paths["loop"])
+    paths["dangling"].symlink_to(folder / "moved.tsv")
+    paths["real"].symlink_to(embedded_wikiqa_dir() / "WikiQA-dev.tsv")
+    return paths
+
+
+SPECIAL_PROBLEMS = {
+    "pipe": "is a named pipe (FIFO), not a regular file; write the data to a file and name that",
+    "loop": "is a symbolic link loop (a link that leads back to itself); point it at the data file",
+    "dangling": "is a symbolic link to {folder}/moved.tsv, which does not exist",
+}
+
+
+@pytest.mark.parametrize("kind", list(SPECIAL_PROBLEMS))
+def test_a_pipe_or_a_broken_link_as_a_data_file_says_what_it_is(tmp_path: Path, kind: str):
+    paths = _special_paths(tmp_path)
+    problem = SPECIAL_PROBLEMS[kind].format(folder=tmp_path)
+    with pytest.raises(ConfigurationError) as early:
+        check_inputs(load_files, {"train": str(paths["real"]), "dev": str(paths[kind])})
+    assert str(early.value) == f"data.dev: {paths[kind]} {problem}"
+    with pytest.raises(ConfigurationError) as reading:
+        read_table(paths[kind], format="tsv")
+    assert str(reading.value) == f"{paths[kind]}: {problem}"
+    assert len(read_table(paths["real"])) == 2733  # a link to a file reads as the file
 
 
 def test_a_wikiqa_root_must_hold_the_three_files(tmp_path: Path):

@@ -9,6 +9,9 @@ imports the component's module, so that module imports nothing heavy at module l
 
 from __future__ import annotations
 
+import errno
+import os
+import stat
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
@@ -37,12 +40,43 @@ def check_inputs(component: Callable[..., Any], arguments: Mapping[str, Any]) ->
         check(**arguments)
 
 
+NOT_FOUND = "file not found"
+_SPECIAL_FILES = (
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+)
+
+
+def file_problem(path: Path) -> str | None:
+    """Why ``path`` is not a data file to read (``file not found``, ``is a folder, ...``, ``is a named pipe ...``,
+    ``is a symbolic link loop ...``), or None for a regular file or a link to one."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        if path.is_symlink():
+            return f"is a symbolic link to {os.readlink(path)}, which does not exist"
+        return NOT_FOUND
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            return "is a symbolic link loop (a link that leads back to itself); point it at the data file"
+        return f"cannot be read: {error.strerror or error}"
+    if stat.S_ISDIR(mode):
+        return "is a folder, not a data file; name a file inside it"
+    for test, kind in _SPECIAL_FILES:
+        if test(mode):
+            return f"is {kind}, not a regular file; write the data to a file and name that"
+    return None
+
+
 def require_file(key: str, path: Path) -> None:
     """``path`` is a file; else a :class:`ConfigurationError` naming the config ``key`` that gave it."""
-    if path.is_dir():
-        raise ConfigurationError(f"{key}: {path} is a folder, not a data file; name a file inside it")
-    if not path.exists():
+    problem = file_problem(path)
+    if problem == NOT_FOUND:
         raise ConfigurationError(f"{key}: file not found: {path}")
+    if problem is not None:
+        raise ConfigurationError(f"{key}: {path} {problem}")
 
 
 def require_folder(key: str, path: Path) -> None:

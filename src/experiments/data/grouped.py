@@ -188,8 +188,7 @@ def _read(path: str, split: str) -> Dataset:
     from datasets import Dataset
 
     file = Path(path).expanduser()
-    if not file.is_file():
-        raise ConfigurationError(f"data.{split}: file not found: {file}")
+    require_file(f"data.{split}", file)
     suffix = file.suffix.lower()
     if suffix in (".jsonl", ".json"):
         return Dataset.from_json(str(file))

@@ -24,6 +24,7 @@ from experiments.data.labels import NUMBER
 from experiments.data.progress import RowProgress
 from experiments.data.quoting import QUOTINGS, choose_quoting
 from experiments.errors import ConfigurationError
+from experiments.inputs import file_problem
 
 if TYPE_CHECKING:  # imported where used: the run's early checks import this module without datasets
     from datasets import Dataset
@@ -157,10 +158,9 @@ def read_table(
     if not header and not column_names:
         raise ConfigurationError(f"{path}: data.header is false, so data.column_names must list the column names")
     names = None if header else list(column_names or [])
-    if path.is_dir():
-        raise ConfigurationError(f"{path}: is a folder, not a data file; name a file inside it")
-    if not path.is_file():
-        raise ConfigurationError(f"{path}: file not found")
+    problem = file_problem(path)
+    if problem is not None:
+        raise ConfigurationError(f"{path}: {problem}")
     if path.stat().st_size >= LARGE_FILE:
         logger.info("%s: reading %.0f MB ...", path, path.stat().st_size / 2**20)
     data = decompress(path)
