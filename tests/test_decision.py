@@ -9,14 +9,17 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.metrics import f1_score
 
+from experiments.calibration import IsotonicCalibration, NoCalibration, TemperatureScaling
 from experiments.data.wikiqa import load_wikiqa
-from experiments.heads import BinarySigmoidHead
+from experiments.heads import BinarySigmoidHead, BinarySoftmaxHead, Head, MulticlassHead
 from experiments.models import tiny_cross_encoder
 from experiments.models.decision import DecisionRule, PairClassifier, save_classifier
 from experiments.run.runner import train
+from experiments.tracking.pyfunc_model import PairClassifierModel
 from tests.conftest import fast_overrides
 
 LOAD_AND_SCORE = """
@@ -90,3 +93,39 @@ def test_an_unknown_head_name_is_refused(tmp_path: Path):
     (folder / "decision.json").write_text(json.dumps({**decision, "head": "os.abort"}))
     with pytest.raises(ValueError, match=r"decision.json: unknown head 'os.abort'; the known heads are \['binary_"):
         PairClassifier.load(folder)
+
+
+RNG = np.random.default_rng(0)
+FITTED = {
+    "none": lambda width: NoCalibration(),
+    "isotonic": lambda width: IsotonicCalibration().fit(RNG.normal(size=40), np.arange(40) % 2),
+    "temperature": lambda width: TemperatureScaling().fit(RNG.normal(size=(40, width)), np.arange(40) % width),
+}
+
+
+@pytest.mark.parametrize(
+    ("head", "label_names", "calibration", "shape"),
+    [
+        (BinarySigmoidHead(), ["0", "1"], "isotonic", (0,)),
+        (BinarySoftmaxHead(), ["0", "1"], "none", (0,)),
+        (MulticlassHead(), ["a", "b", "c"], "temperature", (0, 3)),
+    ],
+)
+def test_no_pairs_give_no_probabilities_and_no_labels(
+    tmp_path: Path, head: Head, label_names: list[str], calibration: str, shape: tuple[int, ...]
+):
+    width = head.num_labels(len(label_names))
+    calibrator = FITTED[calibration](len(label_names))
+    rule = DecisionRule(
+        head.name, label_names, 0.5 if head.binary else None, "f1" if head.binary else None, 1, "dev_f1",
+        calibration=calibrator.to_dict() if calibration != "none" else None,
+    )  # fmt: skip
+    folder = save_classifier(tiny_cross_encoder(num_labels=width), head, rule, tmp_path / "model")
+    classifier = PairClassifier.load(folder)
+    assert classifier.predict_proba([]).shape == shape and classifier.scores([]).shape == shape
+    assert classifier.predict([]) == []
+    pyfunc = PairClassifierModel()
+    pyfunc.classifier = classifier
+    assert pyfunc.predict(None, pd.DataFrame({"text_a": [], "text_b": []})).empty  # type: ignore[arg-type]
+    one = [("how are glacier caves formed?", "A glacier cave is a cave formed within the ice of a glacier.")]
+    assert classifier.predict_proba(one).shape == (1, *shape[1:]) and classifier.predict(one)[0] in label_names

@@ -66,10 +66,13 @@ class Calibrator(ABC):
         return self
 
     def transform(self, logits: np.ndarray) -> np.ndarray:
-        """Calibrated probabilities: shape (n,) for binary log-odds, (n, C) for class logits."""
+        """Calibrated probabilities: shape (n,) for binary log-odds, (n, C) for class logits; n may be 0."""
         if not self.fitted:
             raise RuntimeError(f"calibration={self.name} is not fitted: call fit on dev first")
-        return self._transform(np.asarray(logits, dtype=np.float64))
+        logits = np.asarray(logits, dtype=np.float64)
+        if len(logits) == 0:  # scikit-learn's models refuse an empty array
+            return np.zeros(logits.shape)
+        return self._transform(logits)
 
     @abstractmethod
     def _fit(

@@ -73,7 +73,9 @@ class Head(ABC):
 
     @staticmethod
     def logits(model: CrossEncoder, pairs: Sequence[tuple[str, str]], batch_size: int) -> torch.Tensor:
-        """The model's raw outputs, shape (n, num_labels), as float64."""
+        """The model's raw outputs, shape (n, num_labels), as float64 (no pairs: shape (0, num_labels))."""
+        if len(pairs) == 0:
+            return torch.zeros((0, model.num_labels), dtype=torch.float64)
         raw = model.predict(
             list(pairs),
             batch_size=batch_size,

@@ -61,7 +61,7 @@ class PairClassifierModel(PythonModel):
         scores = self.classifier.scores(pairs)
         labels = self.classifier.labels(scores)
         if not self.classifier.head.binary:
-            scores = scores.max(axis=1)
+            scores = scores.max(axis=1, initial=0.0)  # probabilities: the same maximum, and no error on no rows
         return pd.DataFrame({LABEL: labels, SCORE: scores.astype(float)})
 
 
