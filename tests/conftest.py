@@ -5,7 +5,9 @@ Two tiers: ``python -m pytest -m "not slow"`` (the fast tier, about a minute and
 when it or any fixture it uses (directly or through other fixtures) refers to
 
 - :func:`experiments.run.runner.train` (it trains the tiny model end to end),
-- the :mod:`subprocess` module (it launches ``experiments-train``, a sweep, ``torchrun``, ``git``...), or
+- a ``transformers.Trainer`` class such as sentence-transformers' ``CrossEncoderTrainer`` (it trains),
+- the :mod:`subprocess` or :mod:`multiprocessing` module (it launches ``experiments-train``, a sweep,
+  ``torchrun``, ``git``, forked jobs...), or
 - a helper defined under ``tests/`` that does one of these, e.g. :func:`tests.mlflow_server.start_server`
   (it starts a real ``mlflow server``) or :func:`tests.sweeps.conftest.run_app`.
 
@@ -18,12 +20,13 @@ from __future__ import annotations
 
 import inspect
 import json
+import multiprocessing
 import os
 import shutil
 import subprocess
 import sys
 import types
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -33,6 +36,7 @@ from hydra.core.hydra_config import HydraConfig
 from mlflow.entities import Run
 from mlflow.tracking import MlflowClient
 from omegaconf import DictConfig, open_dict
+from transformers import Trainer
 
 from experiments.config import register_configs
 from experiments.run import runner
@@ -45,7 +49,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 ComposeFn = Callable[..., DictConfig]
 
 # What makes a test slow when its code, its fixtures' code or a tests/ helper they call refers to it.
-SLOW_OBJECTS: tuple[object, ...] = (subprocess, runner.train)
+SLOW_OBJECTS: tuple[object, ...] = (subprocess, multiprocessing, runner.train)
 TESTS_PACKAGE = "tests"
 
 
@@ -79,7 +83,7 @@ def _is_slow(functions: Iterable[object], seen: set[types.CodeType]) -> bool:
         seen.add(function.__code__)
         helpers = []
         for found in _referenced(function):
-            if any(found is slow for slow in SLOW_OBJECTS):
+            if any(found is slow for slow in SLOW_OBJECTS) or (isinstance(found, type) and issubclass(found, Trainer)):
                 return True
             module = getattr(found, "__module__", None) or ""
             if isinstance(found, types.FunctionType) and module.split(".")[0] == TESTS_PACKAGE:
@@ -121,44 +125,65 @@ def tracking_uri(tmp_path: Path, empty_store: Path) -> str:
     return new_store(empty_store, tmp_path)
 
 
-@pytest.fixture
-def compose_config(tmp_path: Path, tracking_uri: str) -> Iterator[ComposeFn]:
-    """Compose ``conf/train.yaml`` with overrides, as the command line would, writing into ``tmp_path``.
+def compose_run_config(overrides: Sequence[str], folder: Path, tracking_uri: str) -> DictConfig:
+    """Compose ``conf/train.yaml`` with ``overrides``, as the command line would, writing into ``folder / "run"``.
 
     The Hydra config is installed as the current one, so the runner sees group choices as it does
-    under ``experiments-train``.
+    under ``experiments-train``. For module-scoped runs too (tests that only read one trained run share it).
     """
+    GlobalHydra.instance().clear()
+    register_configs()
+    with initialize_config_dir(config_dir=config_dir(), version_base="1.3"):
+        cfg = compose("train", overrides=list(overrides), return_hydra_config=True)
+    HydraConfig.instance().set_config(cfg)
+    with open_dict(cfg):
+        if not any(override.startswith("output_dir=") for override in overrides):
+            cfg.output_dir = str(folder / "run")
+        cfg.tracking.tracking_uri = tracking_uri
+        del cfg["hydra"]
+    return cfg
 
-    def compose_fn(*overrides: str) -> DictConfig:
-        GlobalHydra.instance().clear()
-        register_configs()
-        with initialize_config_dir(config_dir=config_dir(), version_base="1.3"):
-            cfg = compose("train", overrides=list(overrides), return_hydra_config=True)
-        HydraConfig.instance().set_config(cfg)
-        with open_dict(cfg):
-            if not any(override.startswith("output_dir=") for override in overrides):
-                cfg.output_dir = str(tmp_path / "run")
-            cfg.tracking.tracking_uri = tracking_uri
-            del cfg["hydra"]
-        return cfg
 
-    yield compose_fn
+@pytest.fixture
+def compose_config(tmp_path: Path, tracking_uri: str) -> Iterator[ComposeFn]:
+    """:func:`compose_run_config` for one test: its output in ``tmp_path``, its runs in :func:`tracking_uri`."""
+    yield lambda *overrides: compose_run_config(overrides, tmp_path, tracking_uri)
     GlobalHydra.instance().clear()
 
 
+# The smoke experiment as the tests run it on data they choose (see the ``smoke`` fixture for WikiQA).
 SMOKE = ("experiment=smoke", "data.max_train_rows=200", "trainer.epochs=2")
+
+
+def wikiqa_head(folder: Path, rows: dict[str, int]) -> Path:
+    """The first ``rows[split]`` rows of each embedded WikiQA file in ``folder`` (whole lines, nothing changed)."""
+    from experiments.data.wikiqa import embedded_wikiqa_dir
+
+    for split, count in rows.items():
+        lines = (embedded_wikiqa_dir() / f"WikiQA-{split}.tsv").read_text(encoding="utf-8").splitlines(keepends=True)
+        (folder / f"WikiQA-{split}.tsv").write_text("".join(lines[: count + 1]), encoding="utf-8")
+    return folder
 
 
 @pytest.fixture(scope="session")
 def tiny_wikiqa(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The first rows of each WikiQA split as a ``data.root``: a run on it takes seconds."""
-    from experiments.data.wikiqa import embedded_wikiqa_dir
+    return wikiqa_head(tmp_path_factory.mktemp("wikiqa"), {"train": 80, "dev": 40, "test": 40})
 
-    folder = tmp_path_factory.mktemp("wikiqa")
-    for split, rows in {"train": 80, "dev": 40, "test": 40}.items():
-        lines = (embedded_wikiqa_dir() / f"WikiQA-{split}.tsv").read_text(encoding="utf-8").splitlines(keepends=True)
-        (folder / f"WikiQA-{split}.tsv").write_text("".join(lines[: rows + 1]), encoding="utf-8")
-    return folder
+
+@pytest.fixture(scope="session")
+def small_wikiqa(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The first 400 training, 150 dev and 150 test rows of WikiQA (17, 5 and 9 answers) as a ``data.root``."""
+    return wikiqa_head(tmp_path_factory.mktemp("wikiqa-small"), {"train": 400, "dev": 150, "test": 150})
+
+
+@pytest.fixture(scope="session")
+def smoke(small_wikiqa: Path) -> tuple[str, ...]:
+    """:data:`SMOKE` on :func:`small_wikiqa`: 200 training rows drawn stratified, every dev and test row.
+
+    Scoring the whole WikiQA dev and test splits (8,898 pairs) every epoch took most of a smoke run's time.
+    """
+    return (*SMOKE, f"data.root={small_wikiqa}")
 
 
 def fast_overrides(tiny_wikiqa: Path, epochs: int = 2) -> tuple[str, ...]:

@@ -13,7 +13,7 @@ from experiments.data.splits import PairSplits
 from experiments.errors import ConfigurationError
 from experiments.run.cross_validation import aggregate, fold_splits
 from experiments.run.runner import train
-from tests.conftest import SMOKE, dataset_profile
+from tests.conftest import dataset_profile
 
 
 def test_folds_partition_the_training_rows_stratified():
@@ -59,8 +59,10 @@ def test_aggregate_gives_mean_and_sample_std():
     assert summary["cv_folds"] == 2
 
 
-def test_each_fold_is_a_child_run_and_the_parent_holds_mean_and_std(compose_config, tracking_uri: str):
-    summary = train(compose_config(*SMOKE, "trainer.epochs=1", "cv.folds=2"))
+def test_each_fold_is_a_child_run_and_the_parent_holds_mean_and_std(
+    compose_config, tracking_uri: str, smoke: tuple[str, ...]
+):
+    summary = train(compose_config(*smoke, "trainer.epochs=1", "cv.folds=2"))
     client = MlflowClient(tracking_uri)
     runs = client.search_runs([client.get_experiment_by_name("crossencoder-imbalance").experiment_id])
     assert len(runs) == 3 and all(run.info.status == "FINISHED" for run in runs)

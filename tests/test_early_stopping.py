@@ -6,13 +6,14 @@ from mlflow.tracking import MlflowClient
 from experiments.errors import ConfigurationError
 from experiments.run.runner import train
 from experiments.run.training import early_stopping
-from tests.conftest import SMOKE
 
 
-def test_training_stops_after_patience_epochs_without_improvement(compose_config, tracking_uri: str):
+def test_training_stops_after_patience_epochs_without_improvement(
+    compose_config, tracking_uri: str, smoke: tuple[str, ...]
+):
     # A vanishing learning rate leaves the dev metric unchanged, so epoch 2 brings no improvement.
     cfg = compose_config(
-        *SMOKE, "trainer.epochs=5", "trainer.learning_rate=1e-12", "evaluation.early_stopping_patience=1"
+        *smoke, "trainer.epochs=5", "trainer.learning_rate=1e-12", "evaluation.early_stopping_patience=1"
     )
     summary = train(cfg)
     client = MlflowClient(tracking_uri)

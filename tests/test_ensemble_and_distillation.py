@@ -17,7 +17,6 @@ from experiments.models.decision import PairClassifier
 from experiments.reporting.ensemble import average_scores, evaluate_ensemble
 from experiments.reporting.ensemble import main as ensemble_main
 from experiments.run.runner import prepare_data, split_pairs, train
-from tests.conftest import SMOKE
 
 
 def test_distillation_maths():
@@ -44,10 +43,10 @@ def _runs(tracking_uri: str) -> list:
 
 
 def test_ensemble_and_distillation_from_trained_runs(
-    compose_config, tracking_uri: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    compose_config, tracking_uri: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], smoke: tuple[str, ...]
 ):
-    train(compose_config(*SMOKE, "seed=1", f"output_dir={tmp_path / 'a'}"))
-    train(compose_config(*SMOKE, "seed=2", f"output_dir={tmp_path / 'b'}"))
+    train(compose_config(*smoke, "seed=1", f"output_dir={tmp_path / 'a'}"))
+    train(compose_config(*smoke, "seed=2", f"output_dir={tmp_path / 'b'}"))
     members = [run.info.run_id for run in _runs(tracking_uri)]
 
     metrics = evaluate_ensemble(members, tracking_uri, batch_size=64)
@@ -59,7 +58,7 @@ def test_ensemble_and_distillation_from_trained_runs(
     expected = (classifiers[0].scores(pairs) + classifiers[1].scores(pairs)) / 2
     assert np.allclose(average_scores(classifiers, pairs, 8), expected)
     assert 0 <= metrics["dev_f1_threshold"] <= 1 and "test_mcc" in metrics
-    test = prepare_data(compose_config(*SMOKE)).test  # grouped by question: the ensemble is ranked as a run is
+    test = prepare_data(compose_config(*smoke)).test  # grouped by question: the ensemble is ranked as a run is
     ranked = ranking_metrics(
         average_scores(classifiers, split_pairs(test), 64), np.asarray(test["label"]), test["group"]
     )
@@ -77,7 +76,7 @@ def test_ensemble_and_distillation_from_trained_runs(
     teacher = str(tmp_path / "a" / "model")
     summary = train(
         compose_config(
-            *SMOKE,
+            *smoke,
             "loss=distillation",
             f"loss.teacher={teacher}",
             "loss.alpha=0.7",
@@ -89,9 +88,9 @@ def test_ensemble_and_distillation_from_trained_runs(
     assert student.info.status == "FINISHED" and student.data.tags["loss"] == "distillation"
 
 
-def test_distillation_needs_an_existing_teacher(compose_config, tmp_path: Path):
+def test_distillation_needs_an_existing_teacher(compose_config, tmp_path: Path, smoke: tuple[str, ...]):
     with pytest.raises(ConfigurationError, match=r"the teacher model folder .*nowhere.* does not exist"):
-        train(compose_config(*SMOKE, "loss=distillation", f"loss.teacher={tmp_path / 'nowhere'}"))
+        train(compose_config(*smoke, "loss=distillation", f"loss.teacher={tmp_path / 'nowhere'}"))
 
 
 @pytest.mark.parametrize(
@@ -102,7 +101,9 @@ def test_distillation_needs_an_existing_teacher(compose_config, tmp_path: Path):
         (lambda folder: folder / "broken", "cannot be loaded as a CrossEncoder: ValueError: "),
     ],
 )
-def test_a_teacher_path_that_is_not_a_model_is_named(compose_config, tmp_path: Path, make, message: str):
+def test_a_teacher_path_that_is_not_a_model_is_named(
+    compose_config, tmp_path: Path, make, message: str, smoke: tuple[str, ...]
+):
     folder = tmp_path / "teacher"
     (folder / "broken").mkdir(parents=True)
     (folder / "broken" / "config.json").write_text('{"model_type": "no-such-architecture"}', encoding="utf-8")
@@ -111,5 +112,5 @@ def test_a_teacher_path_that_is_not_a_model_is_named(compose_config, tmp_path: P
     with pytest.raises(
         ConfigurationError, match=re.escape(f"loss.teacher: {str(teacher)!r} ") + ".*" + re.escape(message)
     ) as error:
-        train(compose_config(*SMOKE, "loss=distillation", f"loss.teacher={teacher}"))
+        train(compose_config(*smoke, "loss=distillation", f"loss.teacher={teacher}"))
     assert "\n" not in str(error.value)

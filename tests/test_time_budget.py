@@ -10,7 +10,6 @@ from transformers import TrainerControl, TrainerState
 from experiments.errors import ConfigurationError
 from experiments.run.runner import train
 from experiments.run.training import TimeBudget, time_budget
-from tests.conftest import SMOKE
 
 
 def epoch_ends(budget: TimeBudget, epoch_seconds: float, epochs: int, planned: int = 10) -> list[bool]:
@@ -52,9 +51,11 @@ def test_no_budget_adds_no_callback():
     assert isinstance(time_budget(2)[0], TimeBudget)
 
 
-def test_a_run_stops_at_its_time_budget_and_tests_an_epoch_it_trained(compose_config, tracking_uri: str):
+def test_a_run_stops_at_its_time_budget_and_tests_an_epoch_it_trained(
+    compose_config, tracking_uri: str, smoke: tuple[str, ...]
+):
     # A budget far below one epoch: the run trains one epoch of five, scores it on dev and tests it.
-    summary = train(compose_config(*SMOKE, "trainer.epochs=5", "trainer.time_budget_minutes=0.0001"))
+    summary = train(compose_config(*smoke, "trainer.epochs=5", "trainer.time_budget_minutes=0.0001"))
     client = MlflowClient(tracking_uri)
     run = client.search_runs([client.get_experiment_by_name("crossencoder-imbalance").experiment_id])[0]
     assert run.info.status == "FINISHED"
@@ -64,6 +65,6 @@ def test_a_run_stops_at_its_time_budget_and_tests_an_epoch_it_trained(compose_co
     assert "test_f1" in summary
 
 
-def test_a_budget_that_is_not_positive_is_refused(compose_config):
+def test_a_budget_that_is_not_positive_is_refused(compose_config, smoke: tuple[str, ...]):
     with pytest.raises(ConfigurationError, match=r"trainer\.time_budget_minutes must be null or a positive number"):
-        train(compose_config(*SMOKE, "trainer.time_budget_minutes=0"))
+        train(compose_config(*smoke, "trainer.time_budget_minutes=0"))

@@ -3,15 +3,36 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hydra.core.global_hydra import GlobalHydra
 from mlflow.tracking import MlflowClient
 
 from experiments.models.decision import PairClassifier
 from experiments.run.runner import train
 from experiments.tracking import mlflow_metric_name as mlflow_name
-from tests.conftest import SMOKE, dataset_profile
+from tests.conftest import compose_run_config, dataset_profile, new_store
+
+
+@dataclass(frozen=True)
+class SmokeRun:
+    tracking_uri: str
+    summary: dict[str, float]
+    output_dir: Path
+
+
+@pytest.fixture(scope="module")
+def smoke_run(tmp_path_factory: pytest.TempPathFactory, empty_store: Path, smoke: tuple[str, ...]) -> SmokeRun:
+    """One smoke run, read by the tests below."""
+    folder = tmp_path_factory.mktemp("smoke-run")
+    tracking_uri = new_store(empty_store, folder)
+    try:
+        summary = train(compose_run_config(smoke, folder, tracking_uri))
+    finally:
+        GlobalHydra.instance().clear()
+    return SmokeRun(tracking_uri, summary, folder / "run")
 
 
 def only_run(tracking_uri: str):
@@ -22,10 +43,9 @@ def only_run(tracking_uri: str):
     return client, runs[0]
 
 
-def test_smoke_run_logs_per_epoch_thresholds_and_test_metrics(compose_config, tracking_uri: str, tmp_path: Path):
-    cfg = compose_config(*SMOKE)
-    summary = train(cfg)
-    client, run = only_run(tracking_uri)
+def test_smoke_run_logs_per_epoch_thresholds_and_test_metrics(smoke_run: SmokeRun):
+    summary = smoke_run.summary
+    client, run = only_run(smoke_run.tracking_uri)
 
     assert run.info.status == "FINISHED"
     for key in (
@@ -53,13 +73,13 @@ def test_smoke_run_logs_per_epoch_thresholds_and_test_metrics(compose_config, tr
     )
     assert run.data.tags["loss"] == "plain" and run.data.tags["model"] == "tiny"
     assert run.data.params["trainer.epochs"] == "2"
-    assert [dataset_profile(run, split)["rows"] for split in ("train", "dev", "test")] == [200, 2733, 6165]
-    assert not (tmp_path / "run" / "checkpoints").exists()
+    assert [dataset_profile(run, split)["rows"] for split in ("train", "dev", "test")] == [200, 150, 150]
+    assert not (smoke_run.output_dir / "checkpoints").exists()
 
 
-def test_saved_model_carries_its_threshold(compose_config, tmp_path: Path):
-    summary = train(compose_config(*SMOKE))
-    classifier = PairClassifier.load(tmp_path / "run" / "model")
+def test_saved_model_carries_its_threshold(smoke_run: SmokeRun):
+    summary = smoke_run.summary
+    classifier = PairClassifier.load(smoke_run.output_dir / "model")
     assert classifier.rule.threshold == pytest.approx(summary["best_dev_f1_threshold"])
     assert classifier.rule.label_names == ["0", "1"]
     pairs = [
@@ -72,9 +92,9 @@ def test_saved_model_carries_its_threshold(compose_config, tmp_path: Path):
     assert all(math.isfinite(s) for s in scores)
 
 
-def test_a_crash_marks_the_run_failed(compose_config, tracking_uri: str):
+def test_a_crash_marks_the_run_failed(compose_config, tracking_uri: str, smoke: tuple[str, ...]):
     # the focal loss checks gamma when it is built, after the run started
-    cfg = compose_config(*SMOKE, "loss=focal", "loss.gamma=-1")
+    cfg = compose_config(*smoke, "loss=focal", "loss.gamma=-1")
     with pytest.raises(ValueError, match="gamma"):
         train(cfg)
     _, run = only_run(tracking_uri)

@@ -10,7 +10,6 @@ from mlflow.tracking import MlflowClient
 from experiments.errors import ConfigurationError
 from experiments.run.runner import train
 from experiments.run.training import NonFiniteLossError
-from tests.conftest import SMOKE
 
 
 def only_run(tracking_uri: str):
@@ -20,9 +19,9 @@ def only_run(tracking_uri: str):
     return run
 
 
-def test_a_diverging_run_is_marked_failed_with_its_step(compose_config, tracking_uri: str):
+def test_a_diverging_run_is_marked_failed_with_its_step(compose_config, tracking_uri: str, smoke: tuple[str, ...]):
     cfg = compose_config(
-        *SMOKE,
+        *smoke,
         "loss=focal",
         "head=binary_softmax",
         "loss.alpha=class_weights",
@@ -43,9 +42,9 @@ def test_a_diverging_run_is_marked_failed_with_its_step(compose_config, tracking
     assert run.data.params["loss_config.gamma"] == "2.0"
 
 
-def test_a_bad_loss_setting_fails_before_training(compose_config, tracking_uri: str):
+def test_a_bad_loss_setting_fails_before_training(compose_config, tracking_uri: str, smoke: tuple[str, ...]):
     with pytest.raises(ConfigurationError, match=r"loss=focal: gamma must be in \[0, inf\), got -1"):
-        train(compose_config(*SMOKE, "loss=focal", "loss.gamma=-1"))
+        train(compose_config(*smoke, "loss=focal", "loss.gamma=-1"))
     run = only_run(tracking_uri)
     assert run.info.status == "FAILED"
     assert "loss=focal: gamma must be in [0, inf), got -1" in run.data.tags["error"]

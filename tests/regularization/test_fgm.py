@@ -10,7 +10,6 @@ from experiments.models import tiny_cross_encoder
 from experiments.regularization import AdversarialEmbeddingLoss, fgm_perturbation
 from experiments.regularization.fgm import perturbed_embeddings
 from experiments.run.runner import train
-from tests.conftest import SMOKE
 
 PAIRS = [["what is a glacier cave?", "how tall is it?"], ["A cave formed in ice.", "About 60 m."]]
 
@@ -54,8 +53,8 @@ def test_adversarial_term_is_the_loss_under_the_fgm_perturbation():
     assert wrapped(PAIRS, labels).item() == pytest.approx(wrapped.loss(PAIRS, labels).item())
 
 
-def test_fgm_run_trains_and_logs_epsilon(compose_config, tracking_uri: str):
-    summary = train(compose_config(*SMOKE, "regularization=fgm", "regularization.epsilon=0.5"))
+def test_fgm_run_trains_and_logs_epsilon(compose_config, tracking_uri: str, smoke: tuple[str, ...]):
+    summary = train(compose_config(*smoke, "regularization=fgm", "regularization.epsilon=0.5"))
     assert summary["best_epoch"] >= 1
     client = MlflowClient(tracking_uri)
     run = client.search_runs([client.get_experiment_by_name("crossencoder-imbalance").experiment_id])[0]

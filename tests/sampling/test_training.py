@@ -17,7 +17,7 @@ from experiments.run.runner import train
 from experiments.run.training import GuardedCrossEncoderTrainer, training_arguments
 from experiments.sampling import RotatingUnderSampling, batch_sampler_factory
 from experiments.tracking import mlflow_metric_name as mlflow_name
-from tests.conftest import SMOKE, dataset_profile
+from tests.conftest import dataset_profile
 
 
 def pairs(labels: list[int], prefix: str) -> Dataset:
@@ -68,8 +68,8 @@ def test_trainer_sets_the_epoch_and_evaluation_scores_every_dev_row(tmp_path: Pa
         trainer.get_eval_dataloader(dev)
 
 
-def test_a_rotating_run_logs_what_each_epoch_trained_on(compose_config, tracking_uri: str):
-    cfg = compose_config(*SMOKE, "trainer.epochs=3", "sampling=rotating", "sampling.ratio=0.5")
+def test_a_rotating_run_logs_what_each_epoch_trained_on(compose_config, tracking_uri: str, smoke: tuple[str, ...]):
+    cfg = compose_config(*smoke, "trainer.epochs=3", "sampling=rotating", "sampling.ratio=0.5")
     train(cfg)
     client = MlflowClient(tracking_uri)
     experiment = client.get_experiment_by_name("crossencoder-imbalance")
@@ -91,4 +91,4 @@ def test_a_rotating_run_logs_what_each_epoch_trained_on(compose_config, tracking
     assert history("train_majority_coverage") == pytest.approx([k * kept / negatives for k in (1, 2, 3)])
     assert all(seconds > 0 for seconds in history("train_epoch_seconds"))
     assert run.data.params["loss_class_counts"] == f"[{kept}, {positives}]"
-    assert dataset_profile(run, "dev")["rows"] == 2733 and dataset_profile(run, "test")["rows"] == 6165
+    assert dataset_profile(run, "dev")["rows"] == 150 and dataset_profile(run, "test")["rows"] == 150
