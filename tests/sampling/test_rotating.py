@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from experiments.errors import ConfigurationError
-from experiments.sampling import RotatingUnderSampling
+from experiments.sampling import RandomUnderSampling, RotatingUnderSampling
 
 BINARY = np.array([0] * 10 + [1] * 3)  # ratio 0.5 keeps 6 of 10 majority rows: a cycle of 2 epochs
 DIVISIBLE = np.array([0] * 12 + [1] * 3)  # ratio 1.0 keeps 3 of 12: a cycle of 4 epochs, no top-up
@@ -104,3 +104,34 @@ def test_bad_ratios_are_refused():
         RotatingUnderSampling(ratio=1.01)
     with pytest.raises(ConfigurationError, match=r"got -1: a ratio <= 0 keeps no minority rows$"):
         RotatingUnderSampling(ratio=-1)
+
+
+def _wikiqa_labels_with_one_answer() -> np.ndarray:
+    """The labels of the first 80 WikiQA training pairs, one answer kept (as a file with one positive row)."""
+    from experiments.data.wikiqa import embedded_wikiqa_dir
+
+    lines = (embedded_wikiqa_dir() / "WikiQA-train.tsv").read_text(encoding="utf-8").splitlines()[1:81]
+    labels = np.array([int(line.split("\t")[-1]) for line in lines])
+    return np.delete(labels, np.flatnonzero(labels == 1)[1:])
+
+
+@pytest.mark.parametrize("sampler_class", [RotatingUnderSampling, RandomUnderSampling])
+def test_a_class_with_one_row_is_a_warning_naming_the_rows_an_epoch_keeps(sampler_class, caplog):
+    labels = _wikiqa_labels_with_one_answer()
+    assert np.bincount(labels).tolist() == [78, 1]
+    with caplog.at_level("WARNING", logger="experiments.sampling.ratio"):
+        sampler = sampler_class().fit(labels, 2)
+    assert sampler.epoch_class_counts(0) == [1, 1]
+    option = "rotating" if sampler_class is RotatingUnderSampling else "under"
+    assert caplog.messages == [
+        f"sampling={option}: class id 1 has 1 training row, so every epoch trains on 2 of the 79 training rows "
+        "(rows per class [78, 1] -> [1, 1]); an epoch that small learns next to nothing: use sampling=over or "
+        "sampling=none, a smaller sampling.ratio, or more rows of that class"
+    ]
+
+
+def test_ten_rows_of_the_smallest_class_or_no_cut_is_no_warning(caplog):
+    with caplog.at_level("WARNING", logger="experiments.sampling.ratio"):
+        RotatingUnderSampling().fit(np.array([0] * 100 + [1] * 10), 2)
+        RotatingUnderSampling().fit(np.array([0] * 3 + [1] * 3), 2)
+    assert caplog.messages == []

@@ -7,12 +7,17 @@ less balanced than asked.
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Sequence
 
 from experiments.errors import ConfigurationError
 
+logger = logging.getLogger(__name__)
+
 _DIGITS = 9  # 0.1 * 30 is 3.0000000000000004 in floating point; round before ceil/floor
+FEW_ROWS = 10
+"""Undersampling to a class with fewer training rows than this is logged as a warning (:func:`warn_if_few_kept`)."""
 
 
 def check_ratio(ratio: object, strategy: str, too_large: str) -> float:
@@ -49,3 +54,23 @@ def undersampled_sizes(counts: Sequence[int], ratio: float) -> list[int]:
     """
     target = math.floor(round(min(counts) / ratio, _DIGITS))
     return [min(int(count), target) for count in counts]
+
+
+def warn_if_few_kept(option: str, counts: Sequence[int], kept: Sequence[int]) -> None:
+    """Warn when undersampling cuts the classes down to a class of fewer than :data:`FEW_ROWS` rows.
+
+    Args:
+        option: the sampling option, for the message (``rotating``, ``under``).
+        counts: training rows per class.
+        kept: rows per class an epoch trains on.
+    """
+    smallest = min(range(len(counts)), key=lambda class_id: counts[class_id])
+    if counts[smallest] >= FEW_ROWS or list(kept) == list(counts):
+        return
+    logger.warning(
+        "sampling=%s: class id %d has %d training row%s, so every epoch trains on %d of the %d training rows "
+        "(rows per class %s -> %s); an epoch that small learns next to nothing: use sampling=over or sampling=none, "
+        "a smaller sampling.ratio, or more rows of that class",
+        option, smallest, counts[smallest], "" if counts[smallest] == 1 else "s", sum(kept), sum(counts),
+        list(map(int, counts)), list(map(int, kept)),
+    )  # fmt: skip

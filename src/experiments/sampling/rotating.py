@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from experiments.sampling.base import EpochSampler
-from experiments.sampling.ratio import check_ratio, undersampled_sizes
+from experiments.sampling.ratio import check_ratio, undersampled_sizes, warn_if_few_kept
 from experiments.sampling.under import TOO_LARGE
 
 
@@ -51,6 +51,7 @@ class RotatingUnderSampling(EpochSampler):
 
     def _fit(self) -> None:
         self.target_counts_ = undersampled_sizes(self.class_counts_, self.ratio)
+        warn_if_few_kept("rotating", self.class_counts_, self.target_counts_)
         self.class_rows_ = [np.flatnonzero(self.labels_ == k) for k in range(self.num_classes_)]
         self.cycle_epochs_ = [math.ceil(n / t) for n, t in zip(self.class_counts_, self.target_counts_, strict=True)]
         self.majority_classes_ = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from experiments.sampling.base import EpochSampler
-from experiments.sampling.ratio import check_ratio, undersampled_sizes
+from experiments.sampling.ratio import check_ratio, undersampled_sizes, warn_if_few_kept
 
 TOO_LARGE = "a ratio above 1 needs more minority rows than exist"
 
@@ -32,6 +32,7 @@ class RandomUnderSampling(EpochSampler):
 
     def _fit(self) -> None:
         self.target_counts_ = undersampled_sizes(self.class_counts_, self.ratio)
+        warn_if_few_kept("under", self.class_counts_, self.target_counts_)
         parts = []
         for class_id, target in enumerate(self.target_counts_):
             rows = np.flatnonzero(self.labels_ == class_id)
