@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -107,6 +108,21 @@ def test_binary_only_calibrators_refuse_a_multiclass_head(calibrator_class: type
         calibrator_class().check_head(MulticlassHead())
     with pytest.raises(ValueError, match=rf"calibration={name} needs both classes \(0 and 1\) in dev, got \[0\]"):
         calibrator_class().fit(np.array([0.1, 0.2]), [0, 0])
+
+
+def test_isotonic_refuses_a_dev_split_with_few_rows_of_a_class():
+    IsotonicCalibration().check_dev([2723, 10], ["0", "1"])
+    with pytest.raises(
+        ConfigurationError,
+        match=re.escape(
+            "calibration=isotonic needs at least 10 dev rows of each class to fit on, but dev has 3 of class '1' "
+            "(39 rows); with fewer the step function has a step or two and most pairs get one probability: use "
+            "calibration=platt"
+        ),
+    ):
+        IsotonicCalibration().check_dev([36, 3], ["0", "1"])
+    for calibrator_class in MONOTONE:  # a few parameters: one row of a class is enough to fit them
+        calibrator_class().check_dev([36, 1], ["0", "1"])
 
 
 @pytest.mark.parametrize("calibrator_class", ALL)

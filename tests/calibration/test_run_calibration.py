@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -94,6 +95,18 @@ def test_a_binary_only_calibrator_stops_a_multiclass_run_before_training(compose
     cfg = use_nli_sample(compose_config("experiment=smoke", "head=multiclass", "calibration=isotonic"))
     with pytest.raises(ConfigurationError, match=r"^calibration=isotonic needs a binary head, got head=multiclass"):
         train(cfg)
+
+
+def test_isotonic_calibration_with_a_few_dev_positives_stops_before_training(
+    compose_config, tiny_wikiqa: Path, tmp_path: Path
+):
+    cfg = compose_config(*fast_overrides(tiny_wikiqa), "calibration=isotonic")  # dev: 4 answers in 40 pairs
+    with pytest.raises(
+        ConfigurationError,
+        match=re.escape("calibration=isotonic needs at least 10 dev rows of each class to fit on, but dev has 4 of "),
+    ):
+        train(cfg)
+    assert not (tmp_path / "run" / "checkpoints").exists()
 
 
 @pytest.mark.parametrize("metric", ["dev_ece", "dev_brier"])

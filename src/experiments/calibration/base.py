@@ -34,6 +34,10 @@ class Calibrator(ABC):
     name: str
     # True: fits binary heads only (multiclass heads fail at start-up, before training).
     binary_only: bool = False
+    # Dev rows each class needs for a fit worth having (checked before training, :meth:`check_dev`).
+    min_dev_rows: int = 0
+    # What to do instead, for the message of :meth:`check_dev`.
+    too_few_advice: str = ""
 
     def __init__(self) -> None:
         self.fitted = False
@@ -44,6 +48,18 @@ class Calibrator(ABC):
             raise ConfigurationError(
                 f"calibration={self.name} needs a binary head, got head={head.name}; "
                 "use calibration=temperature or calibration=prior for multiclass"
+            )
+
+    def check_dev(self, dev_counts: Sequence[int], label_names: Sequence[str]) -> None:
+        """Raise :class:`ConfigurationError` when a class has fewer than :attr:`min_dev_rows` dev rows to fit on."""
+        short = [
+            (name, int(count)) for name, count in zip(label_names, dev_counts, strict=True) if count < self.min_dev_rows
+        ]
+        if short:
+            rows = ", ".join(f"{count} of class {name!r}" for name, count in short)
+            raise ConfigurationError(
+                f"calibration={self.name} needs at least {self.min_dev_rows} dev rows of each class to fit on, "
+                f"but dev has {rows} ({sum(dev_counts)} rows); {self.too_few_advice}"
             )
 
     def fit(

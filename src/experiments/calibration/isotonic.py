@@ -19,7 +19,8 @@ class IsotonicCalibration(Calibrator):
     """scikit-learn's :class:`~sklearn.isotonic.IsotonicRegression` (``out_of_bounds="clip"``) from dev
     log-odds to labels. Binary heads only. Non-decreasing, so it never reverses two pairs, but it maps
     whole ranges of scores to one value: ties can change AP and MAP (the other calibrators keep them).
-    It needs more dev rows than ``platt`` not to over-fit.
+    It needs more dev rows than ``platt`` not to over-fit: a run refuses it, before training, when a class has
+    fewer than :attr:`min_dev_rows` dev rows.
 
     References:
         Zadrozny & Elkan (2002), "Transforming Classifier Scores into Accurate Multiclass Probability
@@ -28,6 +29,12 @@ class IsotonicCalibration(Calibrator):
 
     name = "isotonic"
     binary_only = True
+    # With a handful of positives the step function has a handful of steps: most scores share one probability.
+    min_dev_rows = 10
+    too_few_advice = (
+        "with fewer the step function has a step or two and most pairs get one probability: use calibration=platt "
+        "(two parameters) or a dev split with more rows of that class"
+    )
 
     def _fit(
         self,

@@ -271,6 +271,7 @@ def _run(
     )
     calibrator: Calibrator = build(cfg.calibration)
     calibrator.check_head(head)
+    calibrator.check_dev(class_counts(data.dev[LABEL], data.num_classes), data.label_names)
 
     sampler: EpochSampler = negatives.epoch_sampler(build(cfg.sampling, random_state=cfg.seed), data.train)
     sampler.fit(data.train[LABEL], data.num_classes)
