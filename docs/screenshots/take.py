@@ -1,13 +1,18 @@
 """Screenshots of the MLflow UI over a small sweep, for docs/mlflow-ui.md (not part of the tests).
 
 Runs a tiny-model sweep (``experiment=smoke``, loss × seed, 3 epochs, a few hundred WikiQA rows) into a fresh
-SQLite store, starts ``mlflow ui`` on 127.0.0.1 and takes headless Chromium screenshots of the experiment page,
-one run, a metric's per-epoch chart, the compare page of the sweep and the parent run's artifacts.
+SQLite store, starts ``mlflow ui --app-name experiments`` on 127.0.0.1 and takes headless Chromium screenshots of
+the experiment page, one run, a metric's per-epoch chart, the compare page of the sweep, the parent run's
+artifacts and the logged models. Each page is opened by its plain URL (no ``workflowType``) in a fresh browser
+profile, as a first visit would.
 
-Needs Chromium (``apt-get install -y chromium``). From the project root::
+Needs Chromium (``apt-get install -y chromium``) and the package installed (``pip install -e .``: the
+``mlflow.app`` entry point). From the project root::
 
-    python docs/screenshots/take.py                 # writes docs/screenshots/*.png
-    python docs/screenshots/take.py --keep /tmp/ui  # keeps the store and the sweep there
+    python docs/screenshots/take.py                          # writes docs/screenshots/*.png
+    python docs/screenshots/take.py --keep ~/project/ui-tour  # runs the sweep there and keeps it
+
+The runs record where they ran (the model folder, the output folder): run it in a folder whose path may be shown.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ HERE = Path(__file__).resolve().parent
 ROWS = {"train": 300, "dev": 120, "test": 120}
 SWEEP = ("experiment=smoke", "data.max_train_rows=null", "trainer.epochs=3", "loss=plain,focal", "seed=1,2")
 EXPERIMENT = "ui-tour"
+STORE = "sqlite:///mlflow.db"  # in the work folder
 CHROMIUM_FLAGS = (
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
     "--disable-sync", "--no-first-run", "--virtual-time-budget=15000",
@@ -60,11 +66,13 @@ def environment() -> dict[str, str]:
     return env
 
 
-def run_sweep(work: Path, tracking_uri: str) -> None:
+def run_sweep(work: Path) -> None:
+    """The sweep, run from ``work`` with paths relative to it, as a user runs one in a project folder."""
+    mini_wikiqa(work / "data")
     command = [
-        sys.executable, "-m", "experiments.train", "-m", *SWEEP, f"data.root={mini_wikiqa(work / 'data')}",
-        f"tracking.tracking_uri={tracking_uri}", f"tracking.experiment_name={EXPERIMENT}",
-        f"hydra.sweep.dir={work / 'multirun'}", "hydra/launcher=joblib", "hydra.launcher.n_jobs=2",
+        sys.executable, "-m", "experiments.train", "-m", *SWEEP, "data.root=data",
+        f"tracking.tracking_uri={STORE}", f"tracking.experiment_name={EXPERIMENT}",
+        "hydra.sweep.dir=multirun/ui-tour", "hydra/launcher=joblib", "hydra.launcher.n_jobs=2",
     ]  # fmt: skip
     subprocess.run(command, cwd=work, env=environment(), check=True)
 
@@ -76,7 +84,7 @@ def free_port() -> int:
 
 
 def start_ui(tracking_uri: str, port: int, log: Path) -> subprocess.Popen[bytes]:
-    command = [sys.executable, "-m", "mlflow", "ui", "--backend-store-uri", tracking_uri]
+    command = [sys.executable, "-m", "mlflow", "ui", "--backend-store-uri", tracking_uri, "--app-name", "experiments"]
     command += ["--host", "127.0.0.1", "--port", str(port), "--workers", "1"]
     with log.open("wb") as output:
         env = {**os.environ, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}
@@ -93,20 +101,19 @@ def start_ui(tracking_uri: str, port: int, log: Path) -> subprocess.Popen[bytes]
     raise TimeoutError(f"mlflow ui did not answer on port {port}; see {log}")
 
 
-# The UI's training view (not its GenAI one) for every page.
-TRAINING_VIEW = "workflowType=machine_learning"
-# Taller windows where the page's point is below the fold (the run's description).
-HEIGHTS = {"2-run": 1900}
+# Taller windows where the page's point is below the fold (the run's description and metrics).
+HEIGHTS = {"2-run": 2200}
 
 
-def shoot(url: str, path: Path, profile: Path) -> None:
+def shoot(url: str, path: Path) -> None:
+    """A screenshot of ``url`` in a fresh browser profile (nothing stored from an earlier page)."""
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium is None:
         raise SystemExit("chromium not found: apt-get install -y chromium")
-    url += ("&" if "?" in url.split("#")[-1] else "?") + TRAINING_VIEW
     size = f"--window-size=1600,{HEIGHTS.get(path.stem, 1000)}"
-    command = [chromium, *CHROMIUM_FLAGS, size, f"--user-data-dir={profile}", f"--screenshot={path}", url]
-    subprocess.run(command, check=True, capture_output=True, timeout=180)
+    with tempfile.TemporaryDirectory() as profile:
+        command = [chromium, *CHROMIUM_FLAGS, size, f"--user-data-dir={profile}", f"--screenshot={path}", url]
+        subprocess.run(command, check=True, capture_output=True, timeout=180)
     logger.info("%s <- %s", path.name, url)
 
 
@@ -128,15 +135,17 @@ def pages(base: str, client: MlflowClient) -> dict[str, str]:
     )
     compare = urllib.parse.urlencode({"runs": ids, "experiments": json.dumps([eid])})
     runs_page = f"{base}/#/experiments/{eid}/runs"
+    model_id = best.data.tags["model_uri"].removeprefix("models:/")
     return {
-        "1-experiment": runs_page,
+        "1-experiment": f"{base}/#/experiments/{eid}",  # the experiment's plain URL: where a first visit lands
         "2-run": f"{runs_page}/{best.info.run_id}",
         "3-run-charts": f"{runs_page}/{best.info.run_id}/model-metrics",
         "4-metric-per-epoch": f"{base}/#/metric?{metric}",
         "5-compare": f"{base}/#/compare-runs?{compare}",
         "6-parent-artifacts": f"{runs_page}/{parent.info.run_id}/artifacts/comparison/comparison.md",
         "7-parent-plot": f"{runs_page}/{parent.info.run_id}/artifacts/comparison/test_f1_by_group.png",
-        "8-model": f"{runs_page}/{best.info.run_id}/artifacts/model/MLmodel",
+        "8-models": f"{base}/#/experiments/{eid}/models",
+        "9-model": f"{base}/#/experiments/{eid}/models/{model_id}",
     }
 
 
@@ -149,15 +158,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     work = args.keep or Path(tempfile.mkdtemp(prefix="mlflow-ui-"))
     work.mkdir(parents=True, exist_ok=True)
-    tracking_uri = f"sqlite:///{work / 'mlflow.db'}"
+    tracking_uri = f"sqlite:///{work.resolve() / 'mlflow.db'}"
     if not args.reuse:
-        run_sweep(work, tracking_uri)
+        run_sweep(work)
     port = free_port()
     process = start_ui(tracking_uri, port, work / "ui.log")
     try:
-        with tempfile.TemporaryDirectory() as profile:
-            for name, url in pages(f"http://127.0.0.1:{port}", MlflowClient(tracking_uri)).items():
-                shoot(url, args.out / f"{name}.png", Path(profile))
+        for name, url in pages(f"http://127.0.0.1:{port}", MlflowClient(tracking_uri)).items():
+            shoot(url, args.out / f"{name}.png")
     finally:
         os.killpg(process.pid, 15)
         process.wait(timeout=30)
