@@ -32,7 +32,6 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from common import header, markdown_table
@@ -42,13 +41,17 @@ from hydra.utils import instantiate
 from mlflow.tracking import MlflowClient
 from omegaconf import DictConfig, OmegaConf
 
-from experiments.calibration import Calibrator, effective_class_counts
-from experiments.data.splits import LABEL, class_counts
+from experiments.calibration import Calibrator, ClassCounts
+from experiments.data.splits import DEV, LABEL, TEST, class_counts
+from experiments.evaluation.held_out import metrics_at_dev_thresholds
+from experiments.losses.priors import effective_class_counts
 from experiments.models.decision import PairClassifier
 from experiments.models.precision import autocast
+from experiments.run.building import build, build_evaluator, prepare_data
 from experiments.run.pinned_config import CONFIG_FILE
-from experiments.run.runner import DEV, RUN_ID_FILE, TEST, build_evaluator, prepare_data, test_metrics, train
+from experiments.run.runner import train
 from experiments.tracking.names import mlflow_metric_name
+from experiments.tracking.resume import RUN_ID_FILE
 from experiments.train import config_dir
 
 CONFIGS = {
@@ -111,23 +114,12 @@ def compose_run(args: argparse.Namespace, config: str, seed: int, output: Path, 
         return compose("train", overrides=[*overrides, *args.overrides])
 
 
-def param_value(text: str) -> Any:
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError:
-        return text
-
-
-def trained_class_mass(client: MlflowClient, run_id: str) -> list[float]:
-    """The class mass the run trained on (after sampling, re-weighted as the loss weighs classes), from what it
-    logged: what ``calibration=prior`` in that run would have used."""
-    params = client.get_run(run_id).data.params
-    loss_config = {
-        key.removeprefix("loss_config."): param_value(value)
-        for key, value in params.items()
-        if key.startswith("loss_config.")
-    }
-    return effective_class_counts(json.loads(params["loss_class_counts"]), loss_config)
+def trained_class_mass(cfg: DictConfig, classifier: PairClassifier, client: MlflowClient, run_id: str) -> list[float]:
+    """The class mass the run trained on (after sampling, re-weighted as its loss weighs classes): what
+    ``calibration=prior`` in that run would have used. The loss is rebuilt from the run's config and counts."""
+    counts = json.loads(client.get_run(run_id).data.params["loss_class_counts"])
+    loss = build(cfg.regularization, loss=build(cfg.loss, model=classifier.model, class_counts=counts))
+    return effective_class_counts(loss, counts)
 
 
 def calibrate_post_hoc(
@@ -142,17 +134,19 @@ def calibrate_post_hoc(
         dev_logits = head.class_logits(classifier.model, dev.pairs, batch_size)
         test_logits = head.class_logits(classifier.model, test.pairs, batch_size)
     run_id = (output / RUN_ID_FILE).read_text(encoding="utf-8").strip()
-    trained = trained_class_mass(client, run_id)
+    trained = trained_class_mass(cfg, classifier, client, run_id)
     world = class_counts(data.train[LABEL], data.num_classes)  # the training data's priors, before sampling
     results = {}
     for name in calibrators:
         calibrator: Calibrator = instantiate(OmegaConf.load(Path(config_dir()) / "calibration" / f"{name}.yaml"))
-        calibrator.fit(dev_logits, dev.labels, trained_counts=trained, data_counts=world)
+        calibrator.fit(dev_logits, dev.labels, ClassCounts(trained, world))
         dev_metrics = {
             f"{DEV}_{key}": value for key, value in dev.compute_metrics(calibrator.transform(dev_logits)).items()
         }
         test_scores = calibrator.transform(test_logits)
-        test_values = test_metrics(test, test_scores, dev_metrics, cfg.evaluation.beta, cfg.evaluation.threshold_metric)
+        test_values = metrics_at_dev_thresholds(
+            test, test_scores, dev_metrics, cfg.evaluation.beta, cfg.evaluation.threshold_metric
+        )
         results[name] = dev_metrics | {f"{TEST}_{key}": value for key, value in test_values.items()}
     return results
 

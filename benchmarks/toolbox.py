@@ -31,7 +31,8 @@ from hydra.core.global_hydra import GlobalHydra
 from mlflow.tracking import MlflowClient
 
 from experiments.reporting.ensemble import evaluate_ensemble
-from experiments.run.runner import RUN_ID_FILE, train
+from experiments.run.runner import train
+from experiments.tracking.resume import RUN_ID_FILE
 from experiments.train import config_dir
 
 KEYS = ("best_dev_f1", "best_dev_average_precision", "test_f1", "test_average_precision", "test_mcc")

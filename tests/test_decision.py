@@ -17,7 +17,7 @@ from experiments.calibration import IsotonicCalibration, NoCalibration, Temperat
 from experiments.data.wikiqa import load_wikiqa
 from experiments.heads import BinarySigmoidHead, BinarySoftmaxHead, Head, MulticlassHead
 from experiments.models import tiny_cross_encoder
-from experiments.models.decision import DecisionRule, PairClassifier, save_classifier
+from experiments.models.decision import DecisionRule, PairClassifier, decision_rule, save_classifier
 from experiments.run.runner import train
 from experiments.tracking.pyfunc_model import PairClassifierModel
 from tests.conftest import fast_overrides
@@ -129,3 +129,17 @@ def test_no_pairs_give_no_probabilities_and_no_labels(
     assert pyfunc.predict(None, pd.DataFrame({"text_a": [], "text_b": []})).empty  # type: ignore[arg-type]
     one = [("how are glacier caves formed?", "A glacier cave is a cave formed within the ice of a glacier.")]
     assert classifier.predict_proba(one).shape == (1, *shape[1:]) and classifier.predict(one)[0] in label_names
+
+
+def test_the_decision_rule_takes_the_dev_threshold_of_the_threshold_metric():
+    best = {"epoch": 3.0, "dev_f1_threshold": 0.42, "dev_mcc_threshold": 0.61}
+    rule = decision_rule(BinarySigmoidHead(), ["no", "yes"], best, "mcc", "dev_f1", "bf16", NoCalibration())
+    assert rule == DecisionRule(
+        "binary_sigmoid", ["no", "yes"], 0.61, "mcc", 3, "dev_f1", "bf16", NoCalibration().to_dict()
+    )
+
+
+def test_a_multiclass_decision_rule_has_no_threshold():
+    labels = ["a", "b", "c"]
+    rule = decision_rule(MulticlassHead(), labels, {"epoch": 1.0}, "f1", "dev_f1_macro", "fp32", NoCalibration())
+    assert rule.threshold is None and rule.threshold_metric is None and rule.best_epoch == 1

@@ -10,13 +10,15 @@ import pytest
 import torch
 from mlflow.tracking import MlflowClient
 
+from experiments.data.splits import split_pairs
 from experiments.errors import ConfigurationError
 from experiments.evaluation import ranking_metrics
 from experiments.losses.distillation import distillation_loss
 from experiments.models.decision import PairClassifier
 from experiments.reporting.ensemble import average_scores, evaluate_ensemble
 from experiments.reporting.ensemble import main as ensemble_main
-from experiments.run.runner import prepare_data, split_pairs, train
+from experiments.run.building import prepare_data
+from experiments.run.runner import train
 
 
 def test_distillation_maths():

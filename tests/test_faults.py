@@ -14,8 +14,9 @@ from mlflow.tracking import MlflowClient
 from omegaconf import open_dict
 
 from experiments.errors import ConfigurationError
-from experiments.run.runner import RUN_ID_FILE, train
+from experiments.run.runner import train
 from experiments.run.training import last_checkpoint
+from experiments.tracking.resume import RUN_ID_FILE
 from experiments.tracking.tags import SWEEP_PARENT_TAG
 from tests.conftest import fast_overrides
 

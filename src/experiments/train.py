@@ -16,7 +16,6 @@ from pathlib import Path
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
-from hydra.types import RunMode
 from omegaconf import DictConfig
 
 from experiments.config import register_configs
@@ -52,11 +51,6 @@ def config_dir() -> str:
 
 
 register_configs()
-
-
-def in_sweep() -> bool:
-    """True inside a ``--multirun`` job."""
-    return HydraConfig.initialized() and HydraConfig.get().mode == RunMode.MULTIRUN
 
 
 def remove_unused_run_dir() -> None:
@@ -104,6 +98,7 @@ def run(cfg: DictConfig) -> float | None:
     records a failed trial, within ``hydra.sweeper.max_failure_rate``).
     """
     from experiments.run.runner import train  # torch, transformers and MLflow: only now that a job starts
+    from experiments.tracking.job import in_sweep
 
     output_dirs.append(str(cfg.output_dir))
     try:

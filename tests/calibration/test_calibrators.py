@@ -12,17 +12,21 @@ from sklearn.metrics import average_precision_score, brier_score_loss
 
 from experiments.calibration import (
     Calibrator,
+    ClassCounts,
     IsotonicCalibration,
     NoCalibration,
     PlattScaling,
     PriorCorrection,
     TemperatureScaling,
-    effective_class_counts,
 )
 from experiments.errors import ConfigurationError
 from experiments.evaluation.metrics import brier_score, expected_calibration_error
 from experiments.evaluation.ranking import ranking_metrics
 from experiments.heads import BinarySigmoidHead, BinarySoftmaxHead, MulticlassHead
+from experiments.losses import FocalLoss, LogitAdjustedLoss, inverse_frequency_loss, plain_loss
+from experiments.losses.priors import effective_class_counts
+from experiments.models import tiny_cross_encoder
+from experiments.regularization.fgm import AdversarialEmbeddingLoss
 
 MONOTONE = [NoCalibration, PriorCorrection, TemperatureScaling, PlattScaling]
 ALL = [*MONOTONE, IsotonicCalibration]
@@ -38,7 +42,7 @@ def miscalibrated_binary(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
 
 def test_prior_correction_of_a_model_trained_at_50_percent_in_a_5_percent_world():
     logits = np.array([-3.0, -0.5, 0.0, 1.0, 4.0])
-    corrected = PriorCorrection().fit(logits, [0, 0, 1, 0, 1], trained_counts=[500, 500], data_counts=[950, 50])
+    corrected = PriorCorrection().fit(logits, [0, 0, 1, 0, 1], ClassCounts([500, 500], [950, 50]))
     expected = expit(logits - np.log(0.5 / 0.5) + np.log(0.05 / 0.95))
     np.testing.assert_allclose(corrected.transform(logits), expected, rtol=1e-12)
     assert corrected.transform(np.array([0.0]))[0] == pytest.approx(0.05)  # "no evidence" gives the world's prior
@@ -47,19 +51,24 @@ def test_prior_correction_of_a_model_trained_at_50_percent_in_a_5_percent_world(
 def test_prior_correction_of_a_softmax_head_shifts_every_class_logit():
     logits = np.array([[2.0, 0.0, -1.0], [0.1, 0.2, 0.3], [-2.0, 3.0, 0.5]])
     trained, data = np.array([100, 100, 100]), np.array([600, 300, 100])
-    calibrator = PriorCorrection().fit(logits, [0, 1, 2], trained_counts=trained, data_counts=data)
+    calibrator = PriorCorrection().fit(logits, [0, 1, 2], ClassCounts(trained, data))
     expected = softmax(logits + np.log(data / data.sum()) - np.log(trained / trained.sum()), axis=1)
     np.testing.assert_allclose(calibrator.transform(logits), expected, rtol=1e-12)
     # Two softmax logits and their difference (binary_softmax's log-odds) get the same correction.
     two = np.array([[0.3, -1.2], [2.0, 2.5]])
-    pair = PriorCorrection().fit(two, [0, 1], trained_counts=[1, 1], data_counts=[19, 1])
+    pair = PriorCorrection().fit(two, [0, 1], ClassCounts([1, 1], [19, 1]))
     log_odds = BinarySoftmaxHead().score_logits(two)
     np.testing.assert_allclose(pair.transform(two)[:, 1], pair.transform(log_odds), rtol=1e-12)
 
 
+def test_prior_correction_needs_the_class_counts():
+    with pytest.raises(ValueError, match=r"calibration=prior needs the class counts trained on and of the data"):
+        PriorCorrection().fit(np.zeros(2), [0, 1])
+
+
 def test_prior_correction_needs_positive_counts():
-    with pytest.raises(ValueError, match=r"trained_counts must be a positive count per class, got \[10.0, 0.0\]"):
-        PriorCorrection().fit(np.zeros(2), [0, 1], trained_counts=[10, 0], data_counts=[9, 1])
+    with pytest.raises(ValueError, match=r"trained class counts must be a positive count per class, got \[10.0, 0.0\]"):
+        PriorCorrection().fit(np.zeros(2), [0, 1], ClassCounts([10, 0], [9, 1]))
 
 
 def test_temperature_scaling_recovers_a_known_temperature():
@@ -78,7 +87,7 @@ def test_a_monotone_calibrator_fitted_on_dev_keeps_ap_and_map_on_test(calibrator
     dev_logits, dev_labels = miscalibrated_binary(4000, seed=1)
     test_logits, test_labels = miscalibrated_binary(3000, seed=2)
     groups = [f"q{i // 10}" for i in range(len(test_labels))]
-    calibrator = calibrator_class().fit(dev_logits, dev_labels, trained_counts=[1, 1], data_counts=[19, 1])
+    calibrator = calibrator_class().fit(dev_logits, dev_labels, ClassCounts([1, 1], [19, 1]))
     before, after = expit(test_logits), calibrator.transform(test_logits)
     assert not np.allclose(before, after) or calibrator_class is NoCalibration
     assert average_precision_score(test_labels, after) == pytest.approx(average_precision_score(test_labels, before))
@@ -128,7 +137,7 @@ def test_isotonic_refuses_a_dev_split_with_few_rows_of_a_class():
 @pytest.mark.parametrize("calibrator_class", ALL)
 def test_a_fitted_calibrator_survives_json(calibrator_class: type[Calibrator]):
     dev_logits, dev_labels = miscalibrated_binary(2000, seed=3)
-    fitted = calibrator_class().fit(dev_logits, dev_labels, trained_counts=[1, 1], data_counts=[19, 1])
+    fitted = calibrator_class().fit(dev_logits, dev_labels, ClassCounts([1, 1], [19, 1]))
     payload = json.loads(json.dumps(fitted.to_dict()))
     assert payload["name"] == calibrator_class.name
     restored = Calibrator.from_dict(payload)
@@ -172,21 +181,22 @@ def test_brier_binary_is_sklearn_and_multiclass_sums_over_classes():
 
 
 def test_a_class_weighted_loss_trains_at_the_weighted_priors():
-    from experiments.losses import inverse_frequency_loss
-    from experiments.models import tiny_cross_encoder
-
-    config = inverse_frequency_loss(tiny_cross_encoder(num_labels=1), [950, 50]).get_config_dict()
-    trained = effective_class_counts([950, 50], config)
+    loss = inverse_frequency_loss(tiny_cross_encoder(num_labels=1), [950, 50])
+    trained = effective_class_counts(loss, [950, 50])
     assert trained[0] == pytest.approx(trained[1])  # total / count per class: a balanced world
+    assert effective_class_counts(AdversarialEmbeddingLoss(loss), [950, 50]) == trained  # FGM does not re-weight
     logits = np.array([-1.0, 0.0, 2.0])
-    corrected = PriorCorrection().fit(logits, [0, 1, 1], trained_counts=trained, data_counts=[950, 50])
+    corrected = PriorCorrection().fit(logits, [0, 1, 1], ClassCounts(trained, [950, 50]))
     np.testing.assert_allclose(corrected.transform(logits), expit(logits + np.log(0.05 / 0.95)), rtol=1e-12)
 
 
 def test_logit_adjusted_and_unweighted_losses_give_their_priors():
     counts = [900, 100]
-    balanced = effective_class_counts(counts, {"priors": [0.9, 0.1], "tau": 1.0})
+    model = tiny_cross_encoder(num_labels=2)
+    balanced = effective_class_counts(LogitAdjustedLoss(model, counts, tau=1.0), counts)
     assert balanced[0] == pytest.approx(balanced[1])
-    half = effective_class_counts(counts, {"priors": [0.9, 0.1], "tau": 0.5})
+    half = effective_class_counts(LogitAdjustedLoss(model, counts, tau=0.5), counts)
     assert half[1] / half[0] == pytest.approx(np.sqrt(0.1 / 0.9))
-    assert effective_class_counts(counts, {"pos_weight": None}) == [900.0, 100.0]
+    for unweighted in (plain_loss(model, counts), FocalLoss(model, counts, gamma=2.0)):
+        assert effective_class_counts(unweighted, counts) == [900.0, 100.0]
+        assert effective_class_counts(AdversarialEmbeddingLoss(unweighted), counts) == [900.0, 100.0]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from experiments.data import load_wikiqa
-from experiments.run.runner import data_summary
+from experiments.tracking.datasets import data_summary
 
 
 def test_wikiqa_rows_read_and_used_are_logged_per_split():

@@ -10,7 +10,7 @@ from mlflow.utils.validation import _validate_metric_name
 from experiments.data import PairSplits
 from experiments.data.splits import MAX_CLASS_KEY, class_keys, labels_record, metric_safe
 from experiments.evaluation.metrics import multiclass_metrics
-from experiments.run.runner import data_summary
+from experiments.tracking.datasets import data_summary
 from experiments.tracking.names import mlflow_metrics
 
 

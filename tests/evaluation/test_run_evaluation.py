@@ -10,8 +10,9 @@ import pandas as pd
 import pytest
 from mlflow.tracking import MlflowClient
 
+from experiments.evaluation.selection import select_best_epoch
 from experiments.models.decision import DECISION_FILE, PairClassifier
-from experiments.run.runner import select_best_epoch, train
+from experiments.run.runner import train
 from experiments.tracking import mlflow_metric_name as mlflow_name
 from tests.factories import use_nli_sample
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from experiments.run.interruption import interrupted_message
-from experiments.run.runner import RUN_ID_FILE
+from experiments.tracking.resume import RUN_ID_FILE
 
 
 def test_the_line_says_what_became_of_the_run_and_whether_it_can_resume(tmp_path: Path):

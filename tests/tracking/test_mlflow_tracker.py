@@ -12,6 +12,7 @@ from mlflow.tracking import MlflowClient
 
 from experiments.errors import ConfigurationError
 from experiments.tracking import MlflowTracker
+from experiments.tracking.tags import FINISHED, PARENT_TAG
 
 
 @pytest.fixture
@@ -74,3 +75,16 @@ def test_a_run_id_continues_that_run(tracking_uri: str, caplog: pytest.LogCaptur
 def test_an_unknown_run_id_is_named(tracking_uri: str):
     with pytest.raises(ConfigurationError, match=f"MLflow run 0123abcd to resume is not in {tracking_uri}"):
         MlflowTracker(tracking_uri, "e", run_id="0123abcd").start()
+
+
+def test_a_child_run_is_nested_under_its_parent_with_the_parent_s_tags(tracking_uri: str):
+    parent = MlflowTracker(tracking_uri, "e", "parent", tags={"loss": "focal", PARENT_TAG: "sweep"})
+    with parent, parent.child("parent-fold1", {"cv_fold": "1"}) as child:
+        child.log_metrics({"test_f1": 0.5})
+    client = MlflowClient(tracking_uri)
+    run = client.get_run(str(child.run_id))
+    assert run.info.run_name == "parent-fold1" and run.info.status == FINISHED
+    assert run.info.experiment_id == client.get_run(str(parent.run_id)).info.experiment_id
+    assert run.data.tags[PARENT_TAG] == parent.run_id  # the child's parent, not the parent's own
+    assert run.data.tags["loss"] == "focal" and run.data.tags["cv_fold"] == "1"
+    assert child.log_model == parent.log_model and child.register_model is None

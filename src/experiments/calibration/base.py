@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -12,7 +13,22 @@ import numpy as np
 from experiments.errors import ConfigurationError
 from experiments.heads.base import Head, probabilities
 
-__all__ = ["Calibrator", "check_both_classes", "probabilities"]
+__all__ = ["Calibrator", "ClassCounts", "check_both_classes", "probabilities"]
+
+
+@dataclass(frozen=True)
+class ClassCounts:
+    """The class mass a model trained on and that of the world it will see, for calibrators that correct the
+    priors (``calibration=prior``).
+
+    Args:
+        trained: per class, the rows the model trained on per epoch (after sampling), weighed as its loss
+            weighs them (:func:`experiments.losses.priors.effective_class_counts`).
+        data: per class, the rows of the training data (before sampling).
+    """
+
+    trained: Sequence[float]
+    data: Sequence[float]
 
 
 class Calibrator(ABC):
@@ -27,8 +43,8 @@ class Calibrator(ABC):
     Args of ``fit``:
         logits: dev logits at the best epoch.
         labels: dev class ids.
-        trained_counts: rows per class the model trained on per epoch (after sampling).
-        data_counts: rows per class of the training data (before sampling).
+        class_counts: the class mass trained on and of the data (:class:`ClassCounts`); read only by the
+            calibrators that correct the priors.
     """
 
     name: str
@@ -63,11 +79,7 @@ class Calibrator(ABC):
             )
 
     def fit(
-        self,
-        logits: np.ndarray,
-        labels: Sequence[int] | np.ndarray,
-        trained_counts: Sequence[float] | None = None,
-        data_counts: Sequence[float] | None = None,
+        self, logits: np.ndarray, labels: Sequence[int] | np.ndarray, class_counts: ClassCounts | None = None
     ) -> Calibrator:
         logits = np.asarray(logits, dtype=np.float64)
         labels = np.asarray(labels).astype(np.int64)
@@ -77,7 +89,7 @@ class Calibrator(ABC):
             raise ValueError(f"calibration={self.name}: no dev rows to fit on")
         if not np.isfinite(logits).all():
             raise ValueError(f"calibration={self.name}: {int((~np.isfinite(logits)).sum())} logits are NaN or infinite")
-        self._fit(logits, labels, trained_counts, data_counts)
+        self._fit(logits, labels)
         self.fitted = True
         return self
 
@@ -91,13 +103,8 @@ class Calibrator(ABC):
         return self._transform(logits)
 
     @abstractmethod
-    def _fit(
-        self,
-        logits: np.ndarray,
-        labels: np.ndarray,
-        trained_counts: Sequence[float] | None,
-        data_counts: Sequence[float] | None,
-    ) -> None: ...
+    def _fit(self, logits: np.ndarray, labels: np.ndarray) -> None:
+        """Fit on checked dev logits (float64) and class ids (int64)."""
 
     @abstractmethod
     def _transform(self, logits: np.ndarray) -> np.ndarray: ...

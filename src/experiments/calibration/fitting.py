@@ -7,10 +7,12 @@ from dataclasses import dataclass
 
 import numpy as np
 from sentence_transformers.cross_encoder import CrossEncoder
+from torch import nn
 
-from experiments.calibration.base import Calibrator
+from experiments.calibration.base import Calibrator, ClassCounts
 from experiments.evaluation.evaluator import PairClassificationEvaluator
 from experiments.evaluation.metrics import calibration_metrics
+from experiments.losses.priors import effective_class_counts
 
 UNCALIBRATED = "uncalibrated"
 
@@ -41,6 +43,7 @@ def fit_calibration(
     model: CrossEncoder,
     dev_evaluator: PairClassificationEvaluator,
     best: dict[str, float],
+    loss: nn.Module,
     trained_counts: Sequence[float],
     data_counts: Sequence[float],
 ) -> Calibration:
@@ -48,13 +51,16 @@ def fit_calibration(
 
     The logits are those the evaluator kept for the best epoch; where it has none (a resumed run whose
     best epoch came before the resume), dev is scored again with ``model``, the best epoch's model.
+    ``trained_counts`` (rows per class of an epoch, after sampling) are weighed as ``loss`` weighs them
+    (:func:`~experiments.losses.priors.effective_class_counts`); ``data_counts`` are the training data's.
     """
     epoch = int(best["epoch"])
     head = dev_evaluator.head
     logits = dev_evaluator.logits_by_epoch.get(epoch)
     if logits is None:
         logits = head.class_logits(model, dev_evaluator.pairs, dev_evaluator.batch_size)
-    calibrator.fit(logits, dev_evaluator.labels, trained_counts=trained_counts, data_counts=data_counts)
+    class_counts = ClassCounts(effective_class_counts(loss, trained_counts), data_counts)
+    calibrator.fit(logits, dev_evaluator.labels, class_counts)
     scores = calibrator.transform(logits)
     dev = dev_evaluator.compute_metrics(scores)
     record = {**best, **{f"{dev_evaluator.name}_{key}": value for key, value in dev.items()}}

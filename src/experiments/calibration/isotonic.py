@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -36,13 +35,7 @@ class IsotonicCalibration(Calibrator):
         "(two parameters) or a dev split with more rows of that class"
     )
 
-    def _fit(
-        self,
-        logits: np.ndarray,
-        labels: np.ndarray,
-        trained_counts: Sequence[float] | None,
-        data_counts: Sequence[float] | None,
-    ) -> None:
+    def _fit(self, logits: np.ndarray, labels: np.ndarray) -> None:
         check_both_classes(self.name, labels)
         self.model = isotonic_regression().fit(logits, labels)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -19,13 +18,7 @@ class NoCalibration(Calibrator):
         super().__init__()
         self.fitted = True  # nothing to fit
 
-    def _fit(
-        self,
-        logits: np.ndarray,
-        labels: np.ndarray,
-        trained_counts: Sequence[float] | None,
-        data_counts: Sequence[float] | None,
-    ) -> None:
+    def _fit(self, logits: np.ndarray, labels: np.ndarray) -> None:
         pass
 
     def _transform(self, logits: np.ndarray) -> np.ndarray:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -24,13 +23,7 @@ class PlattScaling(Calibrator):
     name = "platt"
     binary_only = True
 
-    def _fit(
-        self,
-        logits: np.ndarray,
-        labels: np.ndarray,
-        trained_counts: Sequence[float] | None,
-        data_counts: Sequence[float] | None,
-    ) -> None:
+    def _fit(self, logits: np.ndarray, labels: np.ndarray) -> None:
         check_both_classes(self.name, labels)
         self.model = LogisticRegression(C=np.inf).fit(logits.reshape(-1, 1), labels)
 

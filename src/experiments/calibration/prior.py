@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from experiments.calibration.base import Calibrator, probabilities
+from experiments.calibration.base import Calibrator, ClassCounts, probabilities
 
 
 def priors(counts: Sequence[float], name: str) -> np.ndarray:
@@ -15,23 +15,6 @@ def priors(counts: Sequence[float], name: str) -> np.ndarray:
     if counts.ndim != 1 or len(counts) < 2 or (counts <= 0).any():
         raise ValueError(f"{name} must be a positive count per class, got {counts.tolist()}")
     return counts / counts.sum()
-
-
-def effective_class_counts(class_counts: Sequence[float], loss_config: Mapping[str, Any]) -> list[float]:
-    """The class mass a loss trained on: the rows per class, re-weighted as the loss weighs them.
-
-    A class-weighted cross-entropy (``class_weights`` w_k in the loss config: ``inverse_frequency``,
-    ``normalized``, ``effective_number``) is minimised by the posterior of a world with priors proportional
-    to count_k * w_k. A logit-adjusted loss (``priors`` pi_k and ``tau``) leaves raw logits whose priors are
-    proportional to pi_k ** (1 - tau). Any other loss: the counts as they are.
-    """
-    counts = np.asarray(class_counts, dtype=np.float64)
-    if loss_config.get("class_weights") is not None:
-        return (counts * np.asarray(loss_config["class_weights"], dtype=np.float64)).tolist()
-    if loss_config.get("priors") is not None and loss_config.get("tau") is not None:
-        priors = np.asarray(loss_config["priors"], dtype=np.float64)
-        return (counts.sum() * priors ** (1.0 - float(loss_config["tau"]))).tolist()
-    return counts.tolist()
 
 
 def prior_shift(trained_priors: np.ndarray, data_priors: np.ndarray) -> np.ndarray:
@@ -55,8 +38,10 @@ class PriorCorrection(Calibrator):
     will see) has priors pi_data_k, so p(k | x) is proportional to p_train(k | x) * pi_data_k / pi_train_k:
     a shift of every class logit by log(pi_data_k / pi_train_k). Nothing is fitted on dev: the priors are
     the class counts the model trained on (after sampling, one epoch) and those of the training data
-    (before sampling); for class-weighted and logit-adjusted losses the counts are re-weighted as the loss
-    weighs them (:func:`effective_class_counts`). Monotone: the ranking of binary scores is unchanged.
+    (before sampling), given to :meth:`fit` as :class:`~experiments.calibration.base.ClassCounts`; for
+    class-weighted and logit-adjusted losses the trained counts are re-weighted as the loss weighs them
+    (:func:`experiments.losses.priors.effective_class_counts`). Monotone: the ranking of binary scores is
+    unchanged.
 
     References:
         Saerens, Latinne & Decaestecker (2002), "Adjusting the Outputs of a Classifier to New a Priori
@@ -65,19 +50,20 @@ class PriorCorrection(Calibrator):
 
     name = "prior"
 
-    def _fit(
-        self,
-        logits: np.ndarray,
-        labels: np.ndarray,
-        trained_counts: Sequence[float] | None,
-        data_counts: Sequence[float] | None,
-    ) -> None:
-        if trained_counts is None or data_counts is None:
-            raise ValueError("calibration=prior needs trained_counts and data_counts (the class counts)")
-        self.trained_priors = priors(trained_counts, "trained_counts")
-        self.data_priors = priors(data_counts, "data_counts")
+    def fit(
+        self, logits: np.ndarray, labels: Sequence[int] | np.ndarray, class_counts: ClassCounts | None = None
+    ) -> Calibrator:
+        """Take the priors from ``class_counts`` (required); nothing is fitted on the dev logits."""
+        if class_counts is None:
+            raise ValueError("calibration=prior needs the class counts trained on and of the data (class_counts)")
+        self.trained_priors = priors(class_counts.trained, "trained class counts")
+        self.data_priors = priors(class_counts.data, "data class counts")
         if len(self.trained_priors) != len(self.data_priors):
             raise ValueError(f"{len(self.trained_priors)} trained priors but {len(self.data_priors)} data priors")
+        return super().fit(logits, labels)
+
+    def _fit(self, logits: np.ndarray, labels: np.ndarray) -> None:
+        pass
 
     def _transform(self, logits: np.ndarray) -> np.ndarray:
         return probabilities(prior_corrected_logits(logits, self.trained_priors, self.data_priors))

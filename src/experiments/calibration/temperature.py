@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -35,13 +34,7 @@ class TemperatureScaling(Calibrator):
 
     name = "temperature"
 
-    def _fit(
-        self,
-        logits: np.ndarray,
-        labels: np.ndarray,
-        trained_counts: Sequence[float] | None,
-        data_counts: Sequence[float] | None,
-    ) -> None:
+    def _fit(self, logits: np.ndarray, labels: np.ndarray) -> None:
         result = minimize_scalar(
             lambda log_t: negative_log_likelihood(logits / np.exp(log_t), labels),
             bounds=LOG_T_BOUNDS,

@@ -211,6 +211,11 @@ def check_pair_split(dataset: Dataset, split: str, source: str, num_classes: int
         )
 
 
+def split_pairs(dataset: Dataset) -> list[tuple[str, str]]:
+    """The (text_a, text_b) pairs of a split, in row order."""
+    return list(zip(column(dataset, TEXT_A), column(dataset, TEXT_B), strict=True))
+
+
 def query_groups(split: Dataset) -> list[str] | None:
     """The query of each pair (the ``group`` column), for the ranking metrics; None when the split has none."""
     return column(split, GROUP) if GROUP in split.column_names else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from sentence_transformers.cross_encoder import CrossEncoder
@@ -57,3 +58,8 @@ class LogitAdjustedLoss(PairLoss):
 
     def get_config_dict(self) -> dict[str, Any]:
         return {**super().get_config_dict(), "tau": self.tau, "priors": self.priors}
+
+    def effective_class_counts(self, class_counts: Sequence[float]) -> list[float]:
+        """The raw logits' class mass: proportional to pi_k ** (1 - tau), scaled to the rows seen."""
+        counts = np.asarray(class_counts, dtype=np.float64)
+        return (counts.sum() * np.asarray(self.priors, dtype=np.float64) ** (1.0 - float(self.tau))).tolist()

@@ -5,12 +5,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 import torch
 from sentence_transformers.cross_encoder import CrossEncoder
 from sentence_transformers.cross_encoder.losses import BinaryCrossEntropyLoss, CrossEntropyLoss
 from torch import nn
 
 from experiments.losses.class_weights import check_weights, positive_weight
+
+
+def weighted_class_counts(class_counts: Sequence[float], class_weights: Sequence[float]) -> list[float]:
+    """count_k * w_k, the class mass a cross-entropy weighted by w_k trains on."""
+    return (np.asarray(class_counts, dtype=np.float64) * np.asarray(class_weights, dtype=np.float64)).tolist()
 
 
 class WeightedBinaryCrossEntropyLoss(BinaryCrossEntropyLoss):
@@ -30,6 +36,10 @@ class WeightedBinaryCrossEntropyLoss(BinaryCrossEntropyLoss):
     def get_config_dict(self) -> dict[str, Any]:
         return {**super().get_config_dict(), "class_counts": self.class_counts, "class_weights": self.class_weights}
 
+    def effective_class_counts(self, class_counts: Sequence[float]) -> list[float]:
+        """count_k * w_k: the priors whose posterior this weighted loss is minimised by."""
+        return weighted_class_counts(class_counts, self.class_weights)
+
 
 class WeightedCrossEntropyLoss(CrossEntropyLoss):
     """Cross-entropy for ``num_labels >= 2`` with ``torch.nn.CrossEntropyLoss(weight=class_weights)``.
@@ -47,6 +57,10 @@ class WeightedCrossEntropyLoss(CrossEntropyLoss):
 
     def get_config_dict(self) -> dict[str, Any]:
         return {"class_counts": self.class_counts, "class_weights": self.class_weights}
+
+    def effective_class_counts(self, class_counts: Sequence[float]) -> list[float]:
+        """count_k * w_k: the priors whose posterior this weighted loss is minimised by."""
+        return weighted_class_counts(class_counts, self.class_weights)
 
 
 def class_weighted_loss(

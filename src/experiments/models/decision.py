@@ -6,7 +6,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -15,6 +15,7 @@ import numpy as np
 from sentence_transformers.cross_encoder import CrossEncoder
 
 from experiments.calibration import Calibrator, NoCalibration
+from experiments.data.splits import DEV
 from experiments.heads import Head, head_by_name
 from experiments.models.precision import FP32, autocast
 
@@ -39,6 +40,30 @@ class DecisionRule:
     # The precision the run scored in (``bf16`` or ``fp32``); the loaded classifier scores in it too.
     precision: str = FP32
     calibration: dict[str, Any] | None = None
+
+
+def decision_rule(
+    head: Head,
+    label_names: Sequence[str],
+    best: Mapping[str, float],
+    threshold_metric: str,
+    select_metric: str,
+    precision: str,
+    calibrator: Calibrator,
+) -> DecisionRule:
+    """The rule of the epoch tested: for binary heads, the dev threshold of ``threshold_metric`` in ``best``
+    (the best epoch's record, ``dev_<metric>_threshold``); multiclass heads take the argmax (no threshold)."""
+    metric = threshold_metric if head.binary else None
+    return DecisionRule(
+        head=head.name,
+        label_names=list(label_names),
+        threshold=best[f"{DEV}_{metric}_threshold"] if metric else None,
+        threshold_metric=metric,
+        best_epoch=int(best["epoch"]),
+        select_metric=select_metric,
+        precision=precision,
+        calibration=calibrator.to_dict(),
+    )
 
 
 def save_classifier(model: CrossEncoder, head: Head, rule: DecisionRule, folder: str | Path) -> Path:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -10,6 +10,7 @@ import torch
 from torch import Tensor, nn
 
 from experiments.errors import ConfigurationError
+from experiments.losses.priors import effective_class_counts
 
 
 def fgm_perturbation(gradient: Tensor, epsilon: float) -> Tensor:
@@ -77,3 +78,7 @@ class AdversarialEmbeddingLoss(nn.Module):
     def get_config_dict(self) -> dict[str, Any]:
         wrapped = getattr(self.loss, "get_config_dict", dict)()
         return {**wrapped, "fgm_epsilon": self.epsilon}
+
+    def effective_class_counts(self, class_counts: Sequence[float]) -> list[float]:
+        """The wrapped loss's class mass: the perturbation does not re-weight the classes."""
+        return effective_class_counts(self.loss, class_counts)

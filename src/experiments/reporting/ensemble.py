@@ -17,7 +17,7 @@ import numpy as np
 from mlflow.tracking import MlflowClient
 from omegaconf import OmegaConf
 
-from experiments.data.splits import LABEL, PairSplits, column, query_groups
+from experiments.data.splits import LABEL, PairSplits, column, query_groups, split_pairs
 from experiments.errors import ConfigurationError
 from experiments.evaluation import (
     THRESHOLD_METRICS,
@@ -27,7 +27,7 @@ from experiments.evaluation import (
     tuned_binary_metrics,
 )
 from experiments.models.decision import PairClassifier
-from experiments.run.runner import prepare_data, split_pairs
+from experiments.run.building import prepare_data
 from experiments.tracking import MlflowTracker
 from experiments.tracking.names import mlflow_metric_name
 

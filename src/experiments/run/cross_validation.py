@@ -1,19 +1,15 @@
-"""k-fold cross-validation: K models on stratified folds of the training split, each a child MLflow run."""
+"""k-fold cross-validation: stratified folds of the training split, and the mean ± std of the folds' summaries.
+
+The runner trains one model per fold (:func:`experiments.run.runner.cross_validate`), each a child MLflow run.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
-from omegaconf import DictConfig, OmegaConf, open_dict
 from sklearn.model_selection import StratifiedKFold
 
 from experiments.data.splits import LABEL, PairSplits, class_counts, column
 from experiments.errors import ConfigurationError
-from experiments.tracking import MlflowTracker
-from experiments.tracking.credentials import redact_config
-
-FoldRunner = Callable[..., dict[str, float]]
 
 
 def fold_splits(data: PairSplits, folds: int, seed: int) -> list[PairSplits]:
@@ -51,22 +47,3 @@ def aggregate(summaries: list[dict[str, float]]) -> dict[str, float]:
     means = {key: float(np.mean([summary[key] for summary in summaries])) for key in keys}
     stds = {f"cv_std_{key}": float(np.std([summary[key] for summary in summaries], ddof=1)) for key in keys}
     return {**means, **stds, "cv_folds": float(len(summaries))}
-
-
-def cross_validate(cfg: DictConfig, parent: MlflowTracker, data: PairSplits, run_fold: FoldRunner) -> dict[str, float]:
-    """Train one model per fold (``run_fold(cfg, tracker, data=fold)``) and log mean ± std to the parent run."""
-    summaries = []
-    for k, fold in enumerate(fold_splits(data, int(cfg.cv.folds), int(cfg.seed)), start=1):
-        fold_cfg = OmegaConf.create(OmegaConf.to_container(cfg, resolve=True))
-        with open_dict(fold_cfg):
-            fold_cfg.output_dir = f"{cfg.output_dir}/fold-{k}"
-        tags = {**parent.tags, "mlflow.parentRunId": str(parent.run_id), "cv_fold": str(k)}
-        child = MlflowTracker(
-            parent.tracking_uri, parent.experiment_name, f"{parent.run_name}-fold{k}", tags, None, parent.health_timeout
-        )
-        with child:
-            child.log_params(redact_config(OmegaConf.to_container(fold_cfg)))
-            summaries.append(run_fold(fold_cfg, child, data=fold))
-    summary = aggregate(summaries)
-    parent.log_metrics(summary)
-    return summary

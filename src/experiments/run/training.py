@@ -1,22 +1,27 @@
-"""The trainer's arguments from the ``trainer`` config keys, a trainer that stops on a non-finite loss,
-timings, and the checkpoint a killed job resumes from."""
+"""The ``trainer`` config section as typed settings, the trainer's arguments from them, a trainer that stops on
+a non-finite loss, timings, and the checkpoint a killed job resumes from."""
 
 from __future__ import annotations
 
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import torch
-from sentence_transformers.cross_encoder import CrossEncoderTrainer, CrossEncoderTrainingArguments
+from datasets import Dataset
+from sentence_transformers.cross_encoder import CrossEncoder, CrossEncoderTrainer, CrossEncoderTrainingArguments
 from transformers import EarlyStoppingCallback, ProgressCallback, TrainerCallback, TrainerControl, TrainerState
 from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR
 
+from experiments.data.splits import TEXT_A, TEXT_B
 from experiments.errors import ConfigurationError
-from experiments.models.precision import precision_arguments
+from experiments.models.precision import FP32, precision_arguments, resolve_precision
+from experiments.negatives import NegativesMode
 from experiments.run.signals import raise_pending_signal
+from experiments.sampling import EpochSampler, pair_lengths
 
 logger = logging.getLogger(__name__)
 
@@ -86,6 +91,75 @@ def training_arguments(extra_args: Mapping[str, Any] | None = None, **settings: 
     config (:data:`experiments.config.CONSTRAINTS`).
     """
     return CrossEncoderTrainingArguments(**{**argument_values(**settings), **(extra_args or {})})
+
+
+@dataclass(frozen=True)
+class TrainerSettings:
+    """The ``trainer`` config section (:class:`experiments.config.schema.TrainerConfig`), typed.
+
+    ``precision`` is the resolved one (``bf16`` or ``fp32``) once built by :meth:`from_config`. The ranges
+    of these values are checked with the config (:data:`experiments.config.CONSTRAINTS`).
+    """
+
+    epochs: int = 1
+    batch_size: int = 32
+    learning_rate: float = 2e-5
+    warmup_ratio: float = 0.1
+    weight_decay: float = 0.01
+    max_grad_norm: float = 1.0
+    precision: str = FP32
+    save_checkpoints: bool = True
+    dataloader_num_workers: int = 0
+    # Batch pairs of similar length (within random chunks of length_chunk_batches batches).
+    group_by_length: bool = False
+    length_chunk_batches: int = 64
+    # Stop after the epoch whose successor would end past this many minutes (None: every epoch).
+    time_budget_minutes: float | None = None
+    # Any other transformers.TrainingArguments field, passed through unchanged.
+    extra_args: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_config(cls, section: Mapping[str, Any]) -> TrainerSettings:
+        """The settings of a ``trainer`` section (plain values), with ``precision`` resolved for this machine."""
+        return cls(**{**section, "precision": resolve_precision(section["precision"])})
+
+    def arguments(
+        self, output_dir: str, seed: int, select_metric: str, batch_sampler: Callable[..., Any] | None = None
+    ) -> CrossEncoderTrainingArguments:
+        """The trainer's arguments (:func:`training_arguments`) for these settings."""
+        return training_arguments(
+            output_dir=output_dir,
+            seed=seed,
+            select_metric=select_metric,
+            batch_sampler=batch_sampler,
+            epochs=self.epochs,
+            batch_size=self.batch_size,
+            learning_rate=self.learning_rate,
+            warmup_ratio=self.warmup_ratio,
+            weight_decay=self.weight_decay,
+            max_grad_norm=self.max_grad_norm,
+            precision=self.precision,
+            save_checkpoints=self.save_checkpoints,
+            dataloader_num_workers=self.dataloader_num_workers,
+            extra_args=self.extra_args,
+        )
+
+    def batch_sampler(
+        self, negatives: NegativesMode, sampler: EpochSampler, train: Dataset, model: CrossEncoder
+    ) -> Callable[..., Any] | Any:
+        """The negatives mode's batch sampler, grouping pairs by token count when ``group_by_length``."""
+        lengths = (
+            pair_lengths(train[TEXT_A], train[TEXT_B], model.tokenizer, model.max_seq_length)
+            if self.group_by_length
+            else None
+        )
+        return negatives.batch_sampler(
+            sampler, lengths=lengths, group_by_length=self.group_by_length, chunk_batches=self.length_chunk_batches
+        )
+
+    def stopping(self, early_stopping_patience: int | None) -> list[TrainerCallback]:
+        """Early stopping after ``early_stopping_patience`` epochs, and the time budget, where they are set."""
+        return [*early_stopping(early_stopping_patience, self.save_checkpoints), *time_budget(self.time_budget_minutes)]
 
 
 class CheckpointWriteError(OSError):
@@ -181,6 +255,13 @@ def timing_metrics(log_history: Sequence[Mapping[str, Any]], pairs_trained: int)
         "eval_share": eval_runtime / train_runtime if train_runtime > 0 else float("nan"),
         "train_pairs_per_second": pairs_trained / training if training > 0 else float("nan"),
     }
+
+
+def training_metrics(state: TrainerState, pairs_per_epoch: int) -> dict[str, float]:
+    """``epochs_trained`` (fewer than ``trainer.epochs`` after an early stop) and the :func:`timing_metrics`."""
+    epochs_trained = round(state.epoch or 0)
+    timings = timing_metrics(state.log_history, pairs_trained=pairs_per_epoch * epochs_trained)
+    return {"epochs_trained": float(epochs_trained), **timings}
 
 
 def last_checkpoint(folder: str | Path) -> Path | None:

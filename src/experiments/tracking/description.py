@@ -31,7 +31,7 @@ def run_note(
 
     Args:
         data_name: the data source's name.
-        summary: rows and class counts per split (:func:`experiments.run.runner.data_summary`).
+        summary: rows and class counts per split (:func:`experiments.tracking.datasets.data_summary`).
         choices: config-group choices (the run's tags).
         best: the best epoch's record (``epoch``, ``dev_<metric>``).
         test: test metrics without prefix.

@@ -23,6 +23,7 @@ from experiments.tracking.credentials import redact
 from experiments.tracking.names import mlflow_metrics
 from experiments.tracking.store import ensure_experiment
 from experiments.tracking.store_lock import open_client, sqlite_database
+from experiments.tracking.tags import PARENT_TAG
 from experiments.tracking.unreachable import GuardedClient, TrackingServerUnreachable, bound_http_retries
 
 logger = logging.getLogger(__name__)
@@ -133,6 +134,21 @@ class MlflowTracker:
         self._resume_run_id = run_id
         self._logged_params: dict[str, str] = {}
         self.enabled = is_main_process()
+
+    def child(self, run_name: str, tags: Mapping[str, str]) -> MlflowTracker:
+        """A tracker for a new run nested under this one (started when its block is entered).
+
+        It logs to the same store and experiment with this run's tags, ``tags`` and the parent tag; it logs
+        its model as this one does and registers none.
+        """
+        return MlflowTracker(
+            self.tracking_uri,
+            self.experiment_name,
+            run_name,
+            {**self.tags, PARENT_TAG: str(self.run_id), **tags},
+            health_timeout=self.health_timeout,
+            log_model=self.log_model,
+        )
 
     def start(self) -> str | None:
         if not self.enabled:
