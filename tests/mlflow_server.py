@@ -1,4 +1,4 @@
-"""A real ``mlflow server`` on 127.0.0.1 (SQLite store, served artifacts) that a test or fixture starts itself."""
+"""A real ``mlflow server`` on 127.0.0.1 (a SQLite or PostgreSQL store, served artifacts) that a test starts itself."""
 
 from __future__ import annotations
 
@@ -47,9 +47,16 @@ class Server:
             self.process.wait()
 
 
-def start_server(folder: Path, port: int | None = None, app_name: str | None = None) -> Server:
-    """``mlflow server`` with a SQLite store and served artifacts in ``folder``, healthy when returned.
+def start_server(
+    folder: Path,
+    port: int | None = None,
+    app_name: str | None = None,
+    backend_store_uri: str | None = None,
+    workers: int = 1,
+) -> Server:
+    """``mlflow server`` with served artifacts in ``folder``, healthy when returned.
 
+    Its store is ``backend_store_uri`` (e.g. a PostgreSQL database), by default a SQLite file in ``folder``.
     ``app_name``: an ``mlflow.app`` entry point to serve instead of MLflow's own app (``--app-name``).
     """
     folder.mkdir(parents=True, exist_ok=True)
@@ -57,10 +64,10 @@ def start_server(folder: Path, port: int | None = None, app_name: str | None = N
     url = f"http://127.0.0.1:{port}"
     command = [
         sys.executable, "-m", "mlflow", "server",
-        "--backend-store-uri", f"sqlite:///{folder / 'mlflow.db'}",
+        "--backend-store-uri", backend_store_uri or f"sqlite:///{folder / 'mlflow.db'}",
         "--artifacts-destination", str(folder / "artifacts"),
         "--serve-artifacts",
-        "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
+        "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
         *(["--app-name", app_name] if app_name else []),
     ]  # fmt: skip
     # No job runner: its huey workers are not needed for tracking, and they slow the start on a busy machine

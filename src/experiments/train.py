@@ -19,7 +19,7 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
 from experiments.config import register_configs
-from experiments.errors import ConfigurationError
+from experiments.errors import ConfigurationError, TrialPruned
 from experiments.run.interruption import close_progress_bars, interrupted_message
 from experiments.run.overrides import check_command_line
 from experiments.run.signals import Terminated
@@ -95,7 +95,8 @@ def run(cfg: DictConfig) -> float | None:
     ``error: <message>`` on stderr and exits with status 2; any other error is a bug and raises.
     In a sweep, a job that raises has already been marked FAILED in MLflow with its error; unless
     ``fail_fast=true`` it returns None so the other jobs go on (the basic sweeper ignores the value; optuna
-    records a failed trial, within ``hydra.sweeper.max_failure_rate``).
+    records a failed trial, within ``hydra.sweeper.max_failure_rate``). A trial stopped by its pruner returns its
+    best dev value so far.
     """
     from experiments.run.runner import train  # torch, transformers and MLflow: only now that a job starts
     from experiments.tracking.job import in_sweep
@@ -103,6 +104,9 @@ def run(cfg: DictConfig) -> float | None:
     output_dirs.append(str(cfg.output_dir))
     try:
         summary = train(cfg)
+    except TrialPruned as pruned:  # the sweeper records the trial with its best dev value so far
+        logger.info("%s", pruned)
+        return pruned.value
     except ConfigurationError as error:
         if not in_sweep():
             usage_error(error)

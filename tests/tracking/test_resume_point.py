@@ -1,4 +1,4 @@
-"""``resume=true`` finds the last complete checkpoint and the MLflow run recorded beside it, or says why not."""
+"""``resume=true`` and ``resume=auto`` find the last complete checkpoint and the MLflow run recorded beside it."""
 
 from __future__ import annotations
 
@@ -7,9 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from experiments.config import check_config
 from experiments.errors import ConfigurationError
 from experiments.run.training import TRAINER_STATE_FILE
 from experiments.tracking.resume import RUN_ID_FILE, ResumePoint, record_run_id, resume_point
+from tests.config.test_schema import compose_only
 
 
 def checkpoint(output_dir: Path, step: int, complete: bool = True) -> Path:
@@ -50,3 +52,47 @@ def test_resume_is_refused_without_checkpoints(tmp_path: Path):
     checkpoint(tmp_path, 10, complete=False)
     with pytest.raises(ConfigurationError, match=r"no complete checkpoint in .*checkpoints \(its model/ is saved"):
         resume_point(tmp_path, resume=True, save_checkpoints=True)
+
+
+def test_auto_in_an_empty_folder_starts_from_scratch(tmp_path: Path):
+    point = resume_point(tmp_path, "auto", save_checkpoints=True)
+    assert point == ResumePoint(None, None) and not point.resuming
+
+
+def test_auto_continues_from_the_last_complete_checkpoint_in_the_recorded_run(tmp_path: Path):
+    checkpoint(tmp_path, 4)
+    last = checkpoint(tmp_path, 8)
+    checkpoint(tmp_path, 12, complete=False)  # cut off by the kill
+    (tmp_path / RUN_ID_FILE).write_text("abc123\n")
+    assert resume_point(tmp_path, "auto", save_checkpoints=True) == ResumePoint(last, "abc123")
+
+
+def test_auto_without_a_checkpoint_starts_again_in_the_run_an_earlier_start_made(tmp_path: Path):
+    (tmp_path / RUN_ID_FILE).write_text("abc123")
+    point = resume_point(tmp_path, "auto", save_checkpoints=True)
+    assert point == ResumePoint(None, "abc123") and point.resuming
+
+
+def test_auto_and_true_refuse_a_run_that_finished(tmp_path: Path):
+    (tmp_path / "model").mkdir()
+    for value in ("auto", True):
+        with pytest.raises(ConfigurationError, match=r"no complete checkpoint in .* \(its model/ is saved: the run"):
+            resume_point(tmp_path, value, save_checkpoints=True)
+
+
+def test_true_without_a_checkpoint_and_auto_without_checkpoints_saved_say_so(tmp_path: Path):
+    with pytest.raises(ConfigurationError, match=f"resume=true: no complete checkpoint in {tmp_path / 'checkpoints'}"):
+        resume_point(tmp_path, True, save_checkpoints=True)
+    with pytest.raises(ConfigurationError, match=r"resume=auto needs trainer\.save_checkpoints=true"):
+        resume_point(tmp_path, "auto", save_checkpoints=False)
+
+
+def test_false_ignores_the_folder(tmp_path: Path):
+    checkpoint(tmp_path, 4)
+    assert resume_point(tmp_path, False, save_checkpoints=True) == ResumePoint()
+
+
+def test_another_resume_value_fails_the_config_check():
+    check_config(compose_only("resume=auto"))
+    with pytest.raises(ConfigurationError, match="resume must be true, false or auto, got 'yes'"):
+        check_config(compose_only("resume=yes"))

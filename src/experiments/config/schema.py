@@ -97,7 +97,7 @@ class RunConfig:
     seed: int = MISSING
     output_dir: str = MISSING
     keep_checkpoints: bool = MISSING
-    resume: bool = MISSING
+    resume: Any = MISSING  # true, false or auto
     fail_fast: bool = MISSING
     cv: Any = MISSING
     data: Any = MISSING
@@ -112,6 +112,7 @@ class RunConfig:
     evaluation: Any = MISSING
     calibration: Any = MISSING
     tracking: Any = MISSING
+    pruner: Any = None  # an optuna pruner for the trials of a shared search (conf/pruner)
 
 
 def register_configs() -> None:
@@ -141,6 +142,7 @@ class Constraint:
 
 CONSTRAINTS: tuple[Constraint, ...] = (
     Constraint("seed", lambda v: 0 <= v <= 2**32 - 1, "be an integer in 0..4294967295 (2**32 - 1, numpy's range)"),
+    Constraint("resume", lambda v: v in (True, False, "auto"), "be true, false or auto"),
     Constraint("cv.folds", lambda v: v is None or v >= 2, "be null or an integer of at least 2"),
     Constraint("trainer.epochs", lambda v: v >= 1, "be a positive integer"),
     Constraint("trainer.batch_size", lambda v: v >= 1, "be a positive integer"),

@@ -39,7 +39,7 @@ from scipy import stats
 from experiments.errors import ConfigurationError
 from experiments.evaluation.direction import lower_is_better
 from experiments.reporting.paper_table import readable_metric, to_latex, to_markdown
-from experiments.tracking.tags import FINISHED, SWEEP_PARENT_TAG
+from experiments.tracking.tags import FINISHED, PARENT_TAG, SWEEP_PARENT_TAG
 
 logger = logging.getLogger(__name__)
 
@@ -364,8 +364,11 @@ def plot_curves(curves: pd.DataFrame, metric: str, path: Path) -> None:
     plt.close(figure)
 
 
-def search_runs(client: MlflowClient, experiments: Sequence[str], sweep_id: str | None) -> list[Run]:
-    """Runs of the named experiments (all experiments when none is named), of one sweep when ``sweep_id`` is set."""
+def search_runs(
+    client: MlflowClient, experiments: Sequence[str], sweep_id: str | None, parent_run_id: str | None = None
+) -> list[Run]:
+    """Runs of the named experiments (all experiments when none is named), of one sweep when ``sweep_id`` is set,
+    children of one parent run when ``parent_run_id`` is (a search shared by several sweep processes)."""
     if experiments:
         ids = []
         for name in experiments:
@@ -375,7 +378,9 @@ def search_runs(client: MlflowClient, experiments: Sequence[str], sweep_id: str 
             ids.append(experiment.experiment_id)
     else:
         ids = [experiment.experiment_id for experiment in client.search_experiments()]
-    query = f"tags.sweep_id = '{sweep_id}'" if sweep_id else ""
+    clauses = [f"tags.sweep_id = '{sweep_id}'"] if sweep_id else []
+    clauses += [f"tags.`{PARENT_TAG}` = '{parent_run_id}'"] if parent_run_id else []
+    query = " and ".join(clauses)
     runs: list[Run] = []
     token = None
     while True:
@@ -399,9 +404,10 @@ def compare(
     test: str = "ttest",
     alpha: float = 0.05,
     include_reproductions: bool = False,
+    parent_run_id: str | None = None,
 ) -> Comparison:
     """Build the comparison and write every output into ``out``; return it."""
-    runs = search_runs(client, experiments, sweep_id)
+    runs = search_runs(client, experiments, sweep_id, parent_run_id)
     reproductions = [run for run in runs if REPRODUCES in run.data.tags]
     if reproductions and not include_reproductions:
         logger.info("Left out %d reproduction runs (--include-reproductions keeps them)", len(reproductions))

@@ -27,6 +27,7 @@ from experiments.run.results import log_evaluation, save_model, summary_metrics
 from experiments.run.signals import terminate_gracefully
 from experiments.run.training import GuardedCrossEncoderTrainer, StopOnSignal, TrainerSettings, training_metrics
 from experiments.sampling import EpochSampler
+from experiments.sweeps.pruning import trial_callbacks
 from experiments.tracking import EpochMetricsLogger, MlflowTracker, flatten
 from experiments.tracking.credentials import redact_config
 from experiments.tracking.datasets import log_data
@@ -60,7 +61,7 @@ def train(cfg: DictConfig) -> dict[str, float]:
     resolved = redact_config(OmegaConf.to_container(cfg, resolve=True))  # no credential is ever written
     transformers.set_seed(cfg.seed)
     plan = None if in_sweep() else plan_run(cfg)  # a single run's bad data or config leaves no MLflow run
-    pin_run_config(resolved, cfg.output_dir, cfg.resume)
+    pin_run_config(resolved, cfg.output_dir, resume=resume.resuming)
     tags = redact_config(job_tags() | provenance_tags(cfg.seed))
     name = run_name(tags, cfg.seed, tags.get("sweep_job"))
     tracker: MlflowTracker = build(cfg.tracking, run_name=name, tags=tags, run_id=resume.run_id)
@@ -126,7 +127,12 @@ def _run(cfg: DictConfig, tracker: MlflowTracker, plan: RunPlan, checkpoint: Pat
         train_dataset=plan.negatives.train_dataset(data.train),
         loss=loss,
         evaluator=dev_evaluator,
-        callbacks=[epoch_logger, StopOnSignal(), *settings.stopping(cfg.evaluation.early_stopping_patience)],
+        callbacks=[
+            epoch_logger,
+            StopOnSignal(),
+            *settings.stopping(cfg.evaluation.early_stopping_patience),
+            *trial_callbacks(tracker, build(cfg.pruner) if cfg.get("pruner") else None, cfg.evaluation.select_metric),
+        ],
     )
     tracker.log_metrics(plan.negatives.stats)
     trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)

@@ -7,6 +7,13 @@ Python's default for both is to die at once, which leaves the MLflow run RUNNING
 ``resume=true``, and the command exits with 128 + the signal's number (143 for SIGTERM, 129 for SIGHUP), as the
 shell reports a terminated job.
 
+Inside a submitit job (``hydra/launcher=submitit_slurm`` or ``submitit_local``) the block also takes submitit's
+preemption signal (``USR2``, or ``$SUBMITIT_PREEMPT_SIGNAL``: what SLURM sends at a preemption and shortly before a
+time limit, and what submitit's local executor sends to simulate one): the run is marked KILLED the same way, then
+submitit's own handler gets the signal and requeues the job with the same arguments; with ``resume=auto`` the
+requeued job continues from the checkpoint, in the same MLflow run. A second stop signal while the first is being
+handled is only noted (a preemption signal is still handed to submitit).
+
 Python ignores an exception raised while a finalizer or a weakref callback runs ("Exception ignored in ..."),
 and a signal handler may run there: a Ctrl-C or SIGTERM that lands in SQLAlchemy's garbage collection would be
 lost and the run would go on. So the block also records the signal, and :class:`experiments.run.training.StopOnSignal`
@@ -15,12 +22,16 @@ raises it again at the trainer's next step. This module imports no torch: ``expe
 
 from __future__ import annotations
 
+import logging
+import os
 import signal
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
 from typing import Any
+
+logger = logging.getLogger(__name__)
 
 _REASONS = {
     signal.SIGTERM: "the job was stopped (time limit, preemption or kill)",
@@ -44,6 +55,16 @@ class Terminated(BaseException):
 
 # The stop a signal asked for inside terminate_gracefully, until the block ends.
 _pending: list[BaseException] = []
+# The signals the block stops on, and the preemption signal to hand to submitit when the block ends.
+_stop_signals: list[int] = []
+_handover: list[int] = []
+
+
+def preemption_signal() -> int | None:
+    """Inside a submitit job, the signal submitit requeues the job on (``SIGUSR2`` by default); else None."""
+    if not os.environ.get("SUBMITIT_EXECUTOR"):
+        return None
+    return getattr(signal, f"SIG{os.environ.get('SUBMITIT_PREEMPT_SIGNAL', 'USR2')}", None)
 
 
 def raise_pending_signal() -> None:
@@ -52,8 +73,18 @@ def raise_pending_signal() -> None:
         raise _pending[0]
 
 
+def _note_signal(signum: int, frame: FrameType | None) -> None:
+    """A stop signal after the first: noted, never raised (it must not cut short the marking of the run)."""
+    logger.warning("%s received while stopping; noted", signal.Signals(signum).name)
+    if signum == preemption_signal():
+        _handover[:] = [signum]
+
+
 def _raise_terminated(signum: int, frame: FrameType | None) -> None:
-    signal.signal(signum, signal.SIG_IGN)  # a second signal must not cut short the marking of the run
+    for stop_signal in _stop_signals:  # a second signal must not cut short the marking of the run
+        signal.signal(stop_signal, _note_signal)
+    if signum == preemption_signal():
+        _handover[:] = [signum]
     stop = Terminated(signum)
     _pending[:] = [stop]
     raise stop
@@ -72,8 +103,10 @@ def _recording_interrupt(previous: Any) -> Any:
 
 @contextmanager
 def terminate_gracefully(signums: tuple[int, ...] = STOP_SIGNALS) -> Iterator[None]:
-    """Within the block, the signals raise :class:`Terminated` and Ctrl-C is recorded (see the module); the
-    previous handlers come back after it. A signal ignored when the block starts (``nohup``) stays ignored.
+    """Within the block, the signals (and submitit's preemption signal in a submitit job) raise :class:`Terminated`
+    and Ctrl-C is recorded (see the module); the previous handlers come back after it, and a preemption signal
+    received in the block is then handed to submitit's handler, which requeues the job. A signal ignored when the
+    block starts (``nohup``) stays ignored.
 
     Only the main thread can set signal handlers; elsewhere the block runs unchanged.
     """
@@ -82,6 +115,10 @@ def terminate_gracefully(signums: tuple[int, ...] = STOP_SIGNALS) -> Iterator[No
         return
     # A signal ignored at the start stays ignored: nohup ignores SIGHUP so that the job outlives its terminal.
     handled = [signum for signum in signums if signal.getsignal(signum) is not signal.SIG_IGN]
+    preemption = preemption_signal()
+    if preemption is not None and callable(signal.getsignal(preemption)):  # submitit's handler is installed
+        handled.append(preemption)
+    _stop_signals[:] = handled
     previous = {signum: signal.signal(signum, _raise_terminated) for signum in handled}
     interrupt = signal.getsignal(signal.SIGINT)
     if callable(interrupt):  # not when Ctrl-C is ignored (SIG_IGN)
@@ -89,6 +126,14 @@ def terminate_gracefully(signums: tuple[int, ...] = STOP_SIGNALS) -> Iterator[No
     try:
         yield
     finally:
+        handover = _handover[:]
         _pending.clear()
+        _handover.clear()
+        _stop_signals.clear()
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+        for signum in handover:
+            handler = previous.get(signum)
+            if callable(handler):
+                logger.warning("Handing %s to submitit: it requeues the job", signal.Signals(signum).name)
+                handler(signum, None)

@@ -17,13 +17,13 @@ from mlflow.exceptions import MlflowException
 from mlflow.utils.time import get_current_time_millis
 
 from experiments.distributed import is_main_process, process_rank
-from experiments.errors import ConfigurationError
+from experiments.errors import ConfigurationError, TrialPruned
 from experiments.run.signals import Terminated
 from experiments.tracking.credentials import redact
 from experiments.tracking.names import mlflow_metrics
 from experiments.tracking.store import ensure_experiment
 from experiments.tracking.store_lock import open_client, sqlite_database
-from experiments.tracking.tags import PARENT_TAG
+from experiments.tracking.tags import PARENT_TAG, RESUMED_AFTER_TAG
 from experiments.tracking.unreachable import GuardedClient, TrackingServerUnreachable, bound_http_retries
 
 logger = logging.getLogger(__name__)
@@ -90,9 +90,10 @@ class MlflowTracker:
 
     Use as a context manager: the run starts on entry and ends FINISHED, or FAILED (KILLED on Ctrl-C or
     SIGTERM, :class:`~experiments.run.signals.Terminated`) with the error in the tag ``error`` and the traceback
-    as an artifact, when the block raises. When the server stops answering
-    (:class:`~experiments.tracking.unreachable.TrackingServerUnreachable`) the run is left RUNNING for
-    ``resume=true`` to continue.
+    as an artifact, when the block raises. An optuna trial stopped by its pruner
+    (:class:`~experiments.errors.TrialPruned`) ends KILLED with the tags ``pruned`` and ``pruned_at_epoch``.
+    When the server stops answering (:class:`~experiments.tracking.unreachable.TrackingServerUnreachable`) the run
+    is left RUNNING for ``resume=true`` to continue.
     In a multi-process run (``torchrun``) only rank 0 creates and writes the run; on the other ranks
     every method does nothing, so one training never makes more than one run.
 
@@ -102,7 +103,8 @@ class MlflowTracker:
         run_name: shown in the MLflow UI.
         tags: set when the run starts.
         run_id: continue this run (set RUNNING again) instead of creating one, e.g. when resuming
-            a killed job; params it already holds are not logged again.
+            a killed job; params it already holds are not logged again, and its ``error`` tag (what stopped it)
+            becomes ``resumed_after``.
         health_timeout: seconds to wait for an http(s) server's ``/health`` before failing.
         log_model: log the trained classifier as an MLflow logged model ``model`` of the run, its metrics
             linked to it (:mod:`experiments.tracking.pyfunc_model`).
@@ -175,6 +177,9 @@ class MlflowTracker:
         self.client.update_run(run_id, status=RunStatus.to_string(RunStatus.RUNNING))
         self.run_id = run_id
         self._logged_params = dict(run.data.params)
+        if "error" in run.data.tags:  # what stopped the run before is history now, not its outcome
+            self.client.delete_tag(run_id, "error")
+            self.tags = {RESUMED_AFTER_TAG: run.data.tags["error"], **self.tags}
         self.set_tags(self.tags)
         logger.info("Continuing MLflow run %s (was %s) at %s", run_id, run.info.status, redact(self.tracking_uri))
         return run_id
@@ -195,6 +200,10 @@ class MlflowTracker:
             return
         if isinstance(exc, TrackingServerUnreachable):
             logger.error("MLflow run %s stays RUNNING until resume=true continues it: %s", self.run_id, exc)
+            return
+        if isinstance(exc, TrialPruned):  # a pruner stopped the trial: not an error of the run
+            self.set_tags({"error": f"TrialPruned: {exc}", "pruned": "true", "pruned_at_epoch": exc.epoch})
+            self.end(RunStatus.to_string(RunStatus.KILLED))
             return
         status = RunStatus.KILLED if isinstance(exc, KeyboardInterrupt | Terminated) else RunStatus.FAILED
         try:

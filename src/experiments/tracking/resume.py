@@ -1,4 +1,9 @@
-"""``resume=true``: the checkpoint a killed job continues from and the MLflow run it continues in."""
+"""Where a run continues from: ``resume=true`` (a checkpoint is required), ``resume=auto`` (when there is one).
+
+``resume=auto`` is for jobs a scheduler may start again with the same command line (a SLURM requeue after a
+preemption or a time limit, submitit's requeue, a sweep finished by ``experiments-resume-sweep``): the first start
+trains from scratch, a later one continues from the last complete checkpoint in the same MLflow run.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +19,8 @@ logger = logging.getLogger(__name__)
 # In output_dir: the MLflow run id, so that ``resume=true`` continues the same run.
 RUN_ID_FILE = "mlflow_run_id"
 CHECKPOINTS = "checkpoints"
+AUTO = "auto"
+RESUME_VALUES = (True, False, AUTO)
 
 
 @dataclass(frozen=True)
@@ -23,26 +30,50 @@ class ResumePoint:
     checkpoint: Path | None = None
     run_id: str | None = None
 
+    @property
+    def resuming(self) -> bool:
+        """True when this start continues an earlier one (its checkpoint, or at least its MLflow run)."""
+        return self.checkpoint is not None or self.run_id is not None
 
-def resume_point(output_dir: str | Path, resume: bool, save_checkpoints: bool) -> ResumePoint:
-    """With ``resume``: the last complete checkpoint in ``output_dir`` and the run id recorded beside it.
+
+def recorded_run_id(output_dir: str | Path) -> str | None:
+    """The MLflow run id a run wrote into ``output_dir``, or None."""
+    path = Path(output_dir) / RUN_ID_FILE
+    return (path.read_text(encoding="utf-8").strip() or None) if path.is_file() else None
+
+
+def resume_point(output_dir: str | Path, resume: bool | str | None, save_checkpoints: bool) -> ResumePoint:
+    """With ``resume`` (``true`` or ``auto``): the last complete checkpoint in ``output_dir`` and the run id recorded
+    beside it.
+
+    ``true`` needs a complete checkpoint. ``auto`` continues from one when there is one; without one it trains from
+    the start, in the MLflow run an earlier start recorded (a job stopped before its first checkpoint leaves no run
+    RUNNING behind). Both refuse a run that finished (``model/`` is saved and its checkpoints are gone).
 
     Raises:
-        ConfigurationError: ``resume`` without checkpoints being saved, or without a complete checkpoint.
+        ConfigurationError: another ``resume`` value; ``resume`` without checkpoints being saved; ``true`` without a
+            complete checkpoint; a finished run.
     """
+    if resume not in RESUME_VALUES and resume is not None:
+        raise ConfigurationError(f"resume must be true, false or auto, got {resume!r}")
     if not resume:
         return ResumePoint()
+    value = str(resume).lower()
     output_dir = Path(output_dir)
     if not save_checkpoints:
-        raise ConfigurationError("resume=true needs trainer.save_checkpoints=true: there is nothing to resume from")
+        raise ConfigurationError(f"resume={value} needs trainer.save_checkpoints=true: there is nothing to resume from")
     checkpoint = last_checkpoint(output_dir / CHECKPOINTS)
+    finished = (output_dir / "model").is_dir()
+    if checkpoint is None and (resume is True or finished):
+        note = " (its model/ is saved: the run finished)" if finished else ""
+        raise ConfigurationError(f"resume={value}: no complete checkpoint in {output_dir / CHECKPOINTS}{note}")
+    run_id = recorded_run_id(output_dir)
+    if checkpoint is not None and run_id is None:
+        logger.warning(
+            "resume=%s: %s not found; the resumed job logs to a new MLflow run", value, output_dir / RUN_ID_FILE
+        )
     if checkpoint is None:
-        finished = " (its model/ is saved: the run finished)" if (output_dir / "model").is_dir() else ""
-        raise ConfigurationError(f"resume=true: no complete checkpoint in {output_dir / CHECKPOINTS}{finished}")
-    run_id_file = output_dir / RUN_ID_FILE
-    run_id = run_id_file.read_text(encoding="utf-8").strip() if run_id_file.is_file() else None
-    if run_id is None:
-        logger.warning("resume=true: %s not found; the resumed job logs to a new MLflow run", run_id_file)
+        logger.info("resume=auto: no checkpoint in %s yet; training from the start", output_dir / CHECKPOINTS)
     return ResumePoint(checkpoint, run_id)
 
 

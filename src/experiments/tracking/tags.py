@@ -18,6 +18,9 @@ PARENT_RUN_FILE = "mlflow_parent_run_id"
 # Fallback for a job that cannot read the sweep folder: the launching process exports the parent's id.
 PARENT_RUN_ENV = "EXPERIMENTS_SWEEP_PARENT_RUN_ID"
 
+# On a resumed run: the error that had stopped it (its ``error`` tag before the resume).
+RESUMED_AFTER_TAG = "resumed_after"
+
 FINISHED = RunStatus.to_string(RunStatus.FINISHED)
 FAILED = RunStatus.to_string(RunStatus.FAILED)
 KILLED = RunStatus.to_string(RunStatus.KILLED)

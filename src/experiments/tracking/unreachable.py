@@ -1,4 +1,5 @@
-"""A tracking server that stops answering during a run: bounded retries, then one clear error.
+"""A tracking server that stops answering during a run (or whose database does): bounded retries, then one clear
+error.
 
 MLflow retries a failed request with exponential back-off (by default 7 retries and a 120 s timeout each,
 about 13 minutes in all). :func:`bound_http_retries` sets shorter defaults for this process (a variable
@@ -26,6 +27,10 @@ HTTP_RETRY_DEFAULTS = {
 }
 
 
+# Answers of a server that is up but cannot serve now: a proxy without its backend, or a tracking database that is down.
+UNAVAILABLE_STATUS = (502, 503, 504)
+
+
 class TrackingServerUnreachable(ConnectionError):
     """The MLflow server stopped answering during the run."""
 
@@ -38,11 +43,16 @@ def bound_http_retries(environ: MutableMapping[str, str] | None = None) -> None:
 
 
 def is_unreachable(error: BaseException) -> bool:
-    """True when ``error`` (or an error it was raised from) is a failed connection or a timeout."""
+    """True when ``error`` (or an error it was raised from) is a failed connection or a timeout, or the server kept
+    answering 502, 503 or 504 through every retry (a server whose database is down answers 503)."""
     seen: set[int] = set()
     current: BaseException | None = error
     while current is not None and id(current) not in seen:
         if isinstance(current, requests.ConnectionError | requests.Timeout):
+            return True
+        if isinstance(current, requests.exceptions.RetryError) and any(
+            f"too many {code} error responses" in str(current) for code in UNAVAILABLE_STATUS
+        ):
             return True
         seen.add(id(current))
         current = current.__cause__ or current.__context__
@@ -72,7 +82,8 @@ class GuardedClient:
                 reason = redact(str(error)).splitlines()[0][:300]
                 raise TrackingServerUnreachable(
                     f"the MLflow server at {redact(self._tracking_uri)} stopped answering ({reason}); training "
-                    "stopped at its last checkpoint: start the server again and continue with resume=true"
+                    "stopped at its last checkpoint: start the server (or its database) again and continue with "
+                    "resume=true"
                 ) from None
 
         return guarded
