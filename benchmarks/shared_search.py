@@ -53,6 +53,14 @@ def search(data: Path, processes: int, trials: int, epochs: int) -> tuple[float,
     return wall, len(study.trials)
 
 
+def load_average() -> str:
+    """The 1-minute load average (other work on the machine), or "?" where the system does not say."""
+    try:
+        return Path("/proc/loadavg").read_text().split()[0]
+    except OSError:
+        return "?"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--trials", type=int, default=8)
@@ -67,11 +75,13 @@ def main() -> None:
     rows = []
     for repeat in range(args.repeats):
         for processes in (1, args.processes):
+            load = load_average()
             wall, held = search(data, processes, args.trials, args.epochs)
-            rows.append([str(repeat + 1), str(processes), str(held), f"{wall:.0f}"])
-            print(f"repeat {repeat + 1}: {processes} process(es), {held} trials, {wall:.0f} s", flush=True)
+            rows.append([str(repeat + 1), str(processes), str(held), f"{wall:.0f}", load])
+            line = f"repeat {repeat + 1}: {processes} process(es), {held} trials, {wall:.0f} s (load {load})"
+            print(line, flush=True)
     print()
-    print(markdown_table(["repeat", "processes", "trials", "wall s"], rows, text_columns=0))
+    print(markdown_table(["repeat", "processes", "trials", "wall s", "load average at start"], rows, text_columns=0))
 
 
 if __name__ == "__main__":

@@ -43,6 +43,15 @@ def test_redaction_and_the_move_to_mlflow_variables():
     assert environ["MLFLOW_TRACKING_USERNAME"] == "alice" and environ["MLFLOW_TRACKING_PASSWORD"] == "pw"
 
 
+def test_database_urls_keep_their_user_for_the_database():
+    environ: dict[str, str] = {}
+    argv = [
+        "train", "hydra.sweeper.storage=postgresql://optuna:pw@db/optuna", "tracking.tracking_uri=postgresql://u@db/m",
+    ]  # fmt: skip
+    assert move_credentials_to_environment(argv, environ) == argv
+    assert environ == {}
+
+
 def test_a_password_on_the_command_line_is_written_nowhere(module_server: Server, tiny_wikiqa: Path, tmp_path: Path):
     run_dir = tmp_path / "run"
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "PYTHONPATH": str(SRC)}

@@ -39,6 +39,7 @@ from experiments.tracking.tags import (
     PARENT_RUN_ENV,
     PARENT_RUN_FILE,
     PARENT_TAG,
+    RUNNING,
     SWEEP_PARENT_TAG,
 )
 from experiments.tracking.unreachable import bound_http_retries, is_unreachable
@@ -64,6 +65,11 @@ def child_runs(client: MlflowClient, experiment_id: str, parent_id: str) -> list
 def pruned_count(runs: list[Run]) -> int:
     """How many of the runs an optuna pruner stopped (tag ``pruned``)."""
     return sum(run.data.tags.get("pruned") == "true" for run in runs)
+
+
+def running_count(runs: list[Run]) -> int:
+    """How many of the runs are RUNNING (trials of a shared study that another process still trains)."""
+    return sum(run.info.status == RUNNING for run in runs)
 
 
 def selected_value(client: MlflowClient, run: Run, select_metric: str) -> float | None:
@@ -194,9 +200,10 @@ class SweepRun(Callback):
         table = self._comparison(client, sweep_dir)
         still_running = running_trials(*self.study) if self.study is not None else 0
         best = best_run(client, children, self.select_metric)
-        pruned = pruned_count(children)
-        failed = len(children) - finished - pruned
+        pruned, running = pruned_count(children), running_count(children)
+        failed = len(children) - finished - pruned - running
         counts = f"{finished} finished, " + (f"{pruned} pruned, " if pruned else "") + f"{failed} failed"
+        counts += f", {running} still running" if running else ""
         lines = [f"**Sweep** `{sweep_dir}`: {len(children)} jobs, {counts}."]
         if best is not None:
             run, value = best
@@ -221,7 +228,7 @@ class SweepRun(Callback):
         else:
             status = RunStatus.FINISHED if finished else RunStatus.FAILED
             client.set_terminated(self.run_id, status=RunStatus.to_string(status))
-        self._summary(sweep_dir, len(children), finished, best, table is not None, pruned)
+        self._summary(sweep_dir, len(children), finished, best, table is not None, pruned, running)
 
     def _log_job_counts(self, client: MlflowClient) -> tuple[list[Run], int]:
         """``sweep/jobs|finished|pruned|failed`` on the parent; the children and how many finished."""
@@ -230,7 +237,8 @@ class SweepRun(Callback):
         client.log_metric(str(self.run_id), "sweep/jobs", float(len(children)))
         client.log_metric(str(self.run_id), "sweep/finished", float(finished))
         client.log_metric(str(self.run_id), "sweep/pruned", float(pruned_count(children)))
-        client.log_metric(str(self.run_id), "sweep/failed", float(len(children) - finished - pruned_count(children)))
+        failed = len(children) - finished - pruned_count(children) - running_count(children)
+        client.log_metric(str(self.run_id), "sweep/failed", float(failed))
         return children, finished
 
     def _close_if_stopped(self) -> None:
@@ -289,12 +297,11 @@ class SweepRun(Callback):
         best: tuple[Run, float] | None,
         compared: bool,
         pruned: int = 0,
+        running: int = 0,
     ) -> None:
-        failed = jobs - finished - pruned
-        if pruned:
-            logger.info("Sweep finished: %d jobs, %d finished, %d pruned, %d failed", jobs, finished, pruned, failed)
-        else:
-            logger.info("Sweep finished: %d jobs, %d finished, %d failed", jobs, finished, failed)
+        counts = f"{finished} finished, " + (f"{pruned} pruned, " if pruned else "")
+        counts += f"{jobs - finished - pruned - running} failed" + (f", {running} still running" if running else "")
+        logger.info("Sweep finished: %d jobs, %s", jobs, counts)
         if best is not None:
             run, value = best
             logger.info(

@@ -19,6 +19,8 @@ REDACTED = "***"
 URI_VARIABLE = "MLFLOW_TRACKING_URI"
 USERNAME_VARIABLE = "MLFLOW_TRACKING_USERNAME"
 PASSWORD_VARIABLE = "MLFLOW_TRACKING_PASSWORD"
+TRACKING_URI_KEY = "tracking.tracking_uri"
+HTTP_SCHEMES = ("http://", "https://")
 
 
 def redact(text: str) -> str:
@@ -38,9 +40,15 @@ def redact_config(value: Any) -> Any:
 
 
 def _strip(text: str, environ: MutableMapping[str, str]) -> str:
-    """``text`` with URI user info removed; the first user and password found go to MLflow's env vars."""
+    """``text`` with the user info of http(s) URIs removed; the user and password go to MLflow's env vars.
+
+    Other URIs keep theirs: a database URL (``postgresql://user@host/db``) authenticates with it, and MLflow's
+    variables are for an HTTP server's basic auth only.
+    """
 
     def move(match: re.Match[str]) -> str:
+        if match["scheme"].lower() not in HTTP_SCHEMES:
+            return match[0]
         user, _, password = match["userinfo"].partition(":")
         environ[USERNAME_VARIABLE] = unquote(user)
         if password:
@@ -51,11 +59,16 @@ def _strip(text: str, environ: MutableMapping[str, str]) -> str:
 
 
 def move_credentials_to_environment(argv: Sequence[str], environ: MutableMapping[str, str]) -> list[str]:
-    """``argv`` without URI user info; it goes to ``MLFLOW_TRACKING_USERNAME`` / ``MLFLOW_TRACKING_PASSWORD``.
+    """``argv`` without the user info of the tracking server's URI (``tracking.tracking_uri=http://user:pw@...``);
+    it goes to ``MLFLOW_TRACKING_USERNAME`` / ``MLFLOW_TRACKING_PASSWORD``.
 
     ``MLFLOW_TRACKING_URI`` in ``environ`` is cleaned the same way. Call before Hydra parses the command
     line, so its output folder (``.hydra/``), the run's params and tags and the logs never hold a password.
+    Other arguments (an optuna storage URL, say) are left as they are.
     """
     if URI_VARIABLE in environ:
         environ[URI_VARIABLE] = _strip(environ[URI_VARIABLE], environ)
-    return [_strip(argument, environ) for argument in argv]
+    return [
+        _strip(argument, environ) if argument.partition("=")[0].lstrip("+") == TRACKING_URI_KEY else argument
+        for argument in argv
+    ]
