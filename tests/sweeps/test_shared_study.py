@@ -23,15 +23,16 @@ from experiments.sweeps.shared_study import (
     study_parent_run,
 )
 from experiments.tracking import MlflowTracker
+from tests.conftest import new_store
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 pytestmark = pytest.mark.filterwarnings("ignore::optuna.exceptions.ExperimentalWarning")  # create_trial, add_trial
 
 
 @pytest.fixture(scope="module")
-def tracking_uri(tmp_path_factory: pytest.TempPathFactory) -> str:
+def tracking_uri(tmp_path_factory: pytest.TempPathFactory, empty_store: Path) -> str:
     """One SQLite MLflow store for the module (each test logs into its own experiment)."""
-    return f"sqlite:///{tmp_path_factory.mktemp('mlflow') / 'mlflow.db'}"
+    return new_store(empty_store, tmp_path_factory.mktemp("mlflow"))
 
 
 @pytest.fixture
