@@ -16,14 +16,17 @@ from experiments.sweeps.pruning import PRUNED_ATTR, TrialReport, trial_callbacks
 from experiments.sweeps.shared_study import (
     JOB_ATTR,
     PARENT_ATTR,
+    directions,
     find_trial,
     link_trial,
     prepare_storage,
     running_trials,
+    shared_study,
     study_parent_run,
 )
 from experiments.tracking import MlflowTracker
 from tests.conftest import new_store
+from tests.sweeps.test_sweeps import compose_with_hydra
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 pytestmark = pytest.mark.filterwarnings("ignore::optuna.exceptions.ExperimentalWarning")  # create_trial, add_trial
@@ -149,3 +152,14 @@ def test_a_pruner_outside_a_search_kept_in_a_database_says_how_to_set_one_up(tra
     with pytest.raises(ConfigurationError, match=r"run with -m hydra/sweeper=optuna_shared hydra\.sweeper\.storage="):
         trial_callbacks(tracker, optuna.pruners.MedianPruner(), "dev_f1")
     assert trial_callbacks(tracker, None, "dev_f1") == []  # without a pruner, nothing to do
+
+
+def test_the_optuna_shared_sweeper_links_each_trial_and_asks_for_one_at_a_time():
+    cfg = compose_with_hydra(
+        "hydra/sweeper=optuna_shared", "hydra.sweeper.storage=sqlite:///optuna.db", "hydra.sweeper.study_name=s"
+    )
+    sweeper = cfg.hydra.sweeper
+    assert sweeper._target_.endswith("OptunaSweeper") and sweeper.n_jobs == 1
+    assert sweeper.custom_search_space == "experiments.sweeps.shared_study.link_trial"
+    assert shared_study(cfg) == ("sqlite:///optuna.db", "s") and directions(cfg) == ["maximize"]
+    assert shared_study(compose_with_hydra("hydra/sweeper=optuna")) is None  # an in-memory study: one process
