@@ -4,9 +4,11 @@ A CSV of N rows is made by sampling (with replacement, seeded) real pairs: WikiQ
 label) and, when the SNLI dev file is at hand, SNLI pairs (premise, hypothesis; entailment = 1). Each size is read in
 a fresh process the way a run reads ``data=files``: ``load_files`` (reading, label mapping, carving 10 % test and
 10 % dev, the ``datasets`` tables), then the per-split steps the runner takes before the model (fingerprint and class
-counts). The child reports the CPU seconds of each step (robust on a shared machine; wall seconds beside them)
-and its peak resident memory (``VmHWM``, Linux), with the peak after its imports for reference. ``--before`` runs
-the same in an older source tree, side by side; ``--profile N`` prints the top of a cProfile of N rows instead.
+counts). The child reports the CPU seconds of each step (robust on a shared machine; the wall seconds of loading and
+fingerprinting beside them), its imports counted too, since the new tree imports ``datasets`` and scikit-learn
+while loading; and its peak resident memory (``VmHWM``, Linux), with the peak after its imports for reference.
+``--before`` runs the same in an older source tree, side by side; ``--profile N`` prints the top of a cProfile of
+N rows instead.
 
     flock /tmp/bench.lock python benchmarks/loading.py --rows 10000 100000 1000000 --before /tmp/before/src
 """
@@ -115,10 +117,10 @@ def main() -> None:
             print("\n".join(str(measure(trees["after"], path, profile=True)).splitlines()[:70]))
             return
         print(
-            "\n| rows | file MB | tree | load CPU s | fingerprint + counts CPU s | rows per CPU s | wall s "
-            "| peak RSS MB | RSS after imports MB |"
+            "\n| rows | file MB | tree | imports CPU s | load CPU s | fingerprint + counts CPU s | total CPU s "
+            "| rows per CPU s | wall s | peak RSS MB | RSS after imports MB |"
         )
-        print("|---:|---:|---|---:|---:|---:|---:|---:|---:|")
+        print("|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
         logs: list[str] = []
         for rows in args.rows:
             path = Path(folder) / f"pairs-{rows}.csv"
@@ -127,9 +129,10 @@ def main() -> None:
             for tree, source in sorted(trees.items(), reverse=bool(args.before)):
                 figures = measure(source, path)
                 assert isinstance(figures, dict)
-                cpu = figures["load_cpu_s"] + figures["fingerprint_cpu_s"]
+                cpu = figures["import_cpu_s"] + figures["load_cpu_s"] + figures["fingerprint_cpu_s"]
                 wall = figures["load_wall_s"] + figures["fingerprint_wall_s"]
-                steps = f"{figures['load_cpu_s']:.1f} | {figures['fingerprint_cpu_s']:.1f}"
+                steps = " | ".join(f"{figures[key]:.1f}" for key in ("import_cpu_s", "load_cpu_s", "fingerprint_cpu_s"))
+                steps += f" | {cpu:.1f}"
                 memory = f"{figures['peak_rss_mb']:,.0f} | {figures['rss_imported_mb']:,.0f}"
                 print(
                     f"| {rows:,} | {size:.0f} | {tree} | {steps} | {rows / cpu:,.0f} | {wall:.1f} | {memory} |",
