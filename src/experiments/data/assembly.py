@@ -25,6 +25,7 @@ from experiments.data.labels import (
     label_name,
     merged_spellings,
 )
+from experiments.data.progress import announced
 from experiments.data.splits import (
     GROUP,
     LABEL,
@@ -228,18 +229,19 @@ def build_pair_splits(
     """
     if tables.get("train") is None:
         raise ConfigurationError("data.train must name the training data")
-    rows = {split: _map_columns(table, columns) for split, table in tables.items() if table is not None}
-    rows_read = {split: len(split_rows.labels) for split, split_rows in rows.items()}
-    label_order = _merge_booleans(rows, columns.label, label_order)
-
-    mapping = LabelMapping.from_labels(rows["train"].labels, label_order)
-    if len(mapping.names) < 2:
-        raise ConfigurationError(
-            f"{rows['train'].source}: column {columns.label!r} has one label {mapping.names} in every training row; "
-            "a classifier needs at least two"
-        )
-    for split_rows in rows.values():
-        split_rows.labels = mapping.encode(split_rows.labels, split_rows.source, columns.label)
+    read = sum(len(table) for table in tables.values() if table is not None)
+    with announced(f"{name}: checking the texts and mapping the labels", read, logger):
+        rows = {split: _map_columns(table, columns) for split, table in tables.items() if table is not None}
+        rows_read = {split: len(split_rows.labels) for split, split_rows in rows.items()}
+        label_order = _merge_booleans(rows, columns.label, label_order)
+        mapping = LabelMapping.from_labels(rows["train"].labels, label_order)
+        if len(mapping.names) < 2:
+            raise ConfigurationError(
+                f"{rows['train'].source}: column {columns.label!r} has one label {mapping.names} in every training "
+                "row; a classifier needs at least two"
+            )
+        for split_rows in rows.values():
+            split_rows.labels = mapping.encode(split_rows.labels, split_rows.source, columns.label)
 
     rows_filtered: dict[str, int] = {}
     if drop_duplicates:
@@ -257,19 +259,20 @@ def build_pair_splits(
         left -= fraction
         logger.info("%s: %s carved from train (%d rows, %.0f%%)", name, split, len(rows[split].labels), 100 * fraction)
 
-    splits = {split: rows[split].dataset() for split in SPLITS}
-    data = PairSplits(
-        name=name,
-        train=stratified_subset(splits["train"], max_train_rows, seed, label_names=mapping.names),
-        dev=splits["dev"],
-        test=splits["test"],
-        label_names=mapping.names,
-        rows_read=rows_read,
-        rows_filtered=rows_filtered,
-    )
-    for split, dataset in data.splits().items():
-        check_pair_split(dataset, split, name, data.num_classes)
-    check_split_classes(data, sources={split: split_rows.source for split, split_rows in rows.items()})
+    with announced(f"{name}: building and checking the train / dev / test tables", read, logger):
+        splits = {split: rows[split].dataset() for split in SPLITS}
+        data = PairSplits(
+            name=name,
+            train=stratified_subset(splits["train"], max_train_rows, seed, label_names=mapping.names),
+            dev=splits["dev"],
+            test=splits["test"],
+            label_names=mapping.names,
+            rows_read=rows_read,
+            rows_filtered=rows_filtered,
+        )
+        for split, dataset in data.splits().items():
+            check_pair_split(dataset, split, name, data.num_classes)
+        check_split_classes(data, sources={split: split_rows.source for split, split_rows in rows.items()})
     logger.info(
         "%s: rows read %s, train / dev / test %d / %d / %d, labels %s",
         name, rows_read, len(data.train), len(data.dev), len(data.test), data.label_names,

@@ -9,11 +9,29 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 EVERY = 5.0
 """Seconds between two progress lines."""
 _CHECK = 4096
 """Rows between two looks at the clock."""
+MANY_ROWS = 100_000
+"""A step over this many rows or more is announced before it starts (it may take seconds)."""
+
+
+@contextmanager
+def announced(what: str, rows: int, logger: logging.Logger) -> Iterator[None]:
+    """Log ``<what> (<rows> rows) ...`` before a step over :data:`MANY_ROWS` rows or more, and its time after it
+    when it took longer than :data:`EVERY` seconds; a step over fewer rows logs nothing."""
+    if rows < MANY_ROWS:
+        yield
+        return
+    logger.info("%s (%s rows) ...", what, f"{rows:,}")
+    started = time.monotonic()
+    yield
+    if time.monotonic() - started >= EVERY:
+        logger.info("%s: done in %.0f s", what, time.monotonic() - started)
 
 
 class RowProgress:
