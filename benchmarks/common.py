@@ -74,8 +74,9 @@ def _lines(split: str) -> tuple[str, list[str]]:
     return head, [row for row in rows if row.strip()]
 
 
-def wikiqa_subset(folder: Path, train_rows: int, dev_rows: int, seed: int = 0) -> Path:
-    """WikiQA files with a label-stratified sample of training rows and the first whole questions of dev/test.
+def wikiqa_subset(folder: Path, train_rows: int, dev_rows: int, seed: int = 0, test_rows: int | None = None) -> Path:
+    """WikiQA files with a label-stratified sample of training rows and the first whole questions of dev/test
+    (at least ``dev_rows`` rows of dev, ``test_rows`` of test, default ``dev_rows``).
 
     Both contenders read these same files (the framework via ``data.root``), so they see identical rows.
     """
@@ -88,9 +89,9 @@ def wikiqa_subset(folder: Path, train_rows: int, dev_rows: int, seed: int = 0) -
         members = np.flatnonzero(labels == label)
         keep.extend(rng.choice(members, size=round(train_rows * len(members) / len(rows)), replace=False))
     (folder / "WikiQA-train.tsv").write_text(head + "".join(rows[i] for i in sorted(keep)), encoding="utf-8")
-    for split in ("dev", "test"):
+    for split, wanted in (("dev", dev_rows), ("test", dev_rows if test_rows is None else test_rows)):
         head, rows = _lines(split)
-        cut = min(dev_rows, len(rows))
+        cut = min(wanted, len(rows))
         question = rows[cut - 1].split("\t", 1)[0]
         while cut < len(rows) and rows[cut].split("\t", 1)[0] == question:
             cut += 1

@@ -37,6 +37,7 @@ from experiments.tracking.names import run_name
 from experiments.tracking.provenance import provenance_tags
 from experiments.tracking.resume import CHECKPOINTS, record_run_id, resume_point
 from experiments.tracking.tags import NOTE_TAG, override_params
+from experiments.tracking.test_scores import log_test_scores
 
 logger = logging.getLogger(__name__)
 
@@ -146,6 +147,7 @@ def _run(cfg: DictConfig, tracker: MlflowTracker, plan: RunPlan, checkpoint: Pat
     test = score_test_split(model, test_evaluator, calibrator, calibration.best, settings.precision)
     summary = summary_metrics(calibration, dev_evaluator.labels, test, test_evaluator.labels)
     log_evaluation(tracker, summary, calibration, epoch_logger.history, dev_evaluator, test_evaluator, test)
+    log_test_scores(tracker, test.scores, test_evaluator, calibration.best, cfg.evaluation.beta)
 
     select_metric, threshold_metric = cfg.evaluation.select_metric, cfg.evaluation.threshold_metric
     rule = decision_rule(
