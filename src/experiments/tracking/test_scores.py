@@ -1,4 +1,4 @@
-"""Logs a run's test scores (:mod:`experiments.evaluation.test_scores`) as the artifact ``evaluation/test_scores.npz``."""
+"""Logs a run's test scores (:mod:`experiments.evaluation.test_scores`) as ``evaluation/test_scores.npz``."""
 
 from __future__ import annotations
 
