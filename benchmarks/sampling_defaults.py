@@ -50,12 +50,16 @@ def data_overrides(name: str, data: Path, args: argparse.Namespace) -> list[str]
         folder = wikiqa_subset(data / "wikiqa", args.wikiqa_train_rows, args.dev_rows, test_rows=args.test_rows)
         return ["data=wikiqa", f"data.root={folder}", "data.max_train_rows=null"]
     if name == "snli":
-        return ["experiment=snli", f"data.root={args.shared / 'snli'}", f"data.max_train_rows={args.train_rows}"]
+        return [
+            "experiment=snli", f"data.root={args.shared / 'snli'}", f"data.max_train_rows={args.train_rows}",
+            f"data.dev_fraction={args.dev_fraction}",
+        ]  # fmt: skip
     corpus = name.removesuffix("_binary")
     path = contradiction_file(args.shared / NLI_FILES[corpus], data / f"{corpus}_contradiction.jsonl")
     return [
         "data=files", f"data.root={data}", f"data.train={path.name}", "data.text_a=premise", "data.text_b=hypothesis",
         "data.label=label", "data.label_order=[other,contradiction]", f"data.max_train_rows={args.train_rows}",
+        f"data.dev_fraction={args.dev_fraction}",
     ]  # fmt: skip
 
 
@@ -64,11 +68,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--work", type=Path, required=True, help="folder for data files, sweeps and the store")
     parser.add_argument("--data-sets", nargs="+", choices=DATA_SETS, default=list(DATA_SETS))
     parser.add_argument("--seeds", default="1,2,3")
-    parser.add_argument("--epochs", type=int, default=3)
-    parser.add_argument("--train-rows", type=int, default=1200, help="stratified training rows of the NLI sets")
-    parser.add_argument("--wikiqa-train-rows", type=int, default=2400, help="stratified WikiQA training rows")
-    parser.add_argument("--dev-rows", type=int, default=600, help="WikiQA dev rows (whole questions)")
-    parser.add_argument("--test-rows", type=int, default=1500, help="WikiQA test rows (whole questions)")
+    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--train-rows", type=int, default=600, help="stratified training rows of the NLI sets")
+    parser.add_argument("--dev-fraction", type=float, default=0.05, help="dev share carved from the NLI files")
+    parser.add_argument("--wikiqa-train-rows", type=int, default=1500, help="stratified WikiQA training rows")
+    parser.add_argument("--dev-rows", type=int, default=400, help="WikiQA dev rows (whole questions)")
+    parser.add_argument("--test-rows", type=int, default=1000, help="WikiQA test rows (whole questions)")
     parser.add_argument("--shared", type=Path, default=SHARED, help="the shared data folder")
     args = parser.parse_args(argv)
     header("Sampling defaults across data sets")
