@@ -26,7 +26,7 @@ from mlflow.tracking import MlflowClient
 from omegaconf import OmegaConf
 from optuna.distributions import BaseDistribution, CategoricalDistribution, IntUniformDistribution
 
-from experiments.reporting.compare import search_runs
+from experiments.reporting.runs import search_runs
 
 
 def search_space(preset: Path) -> dict[str, BaseDistribution]:

@@ -7,6 +7,7 @@ LOWER_IS_BETTER = frozenset({"ece", "brier"})
 
 
 def lower_is_better(metric: str) -> bool:
-    """True for a logged name of an ECE or Brier score: ``dev_ece``, ``test_brier``, ``best_dev_ece_uncalibrated``."""
-    name = metric.removesuffix("_uncalibrated")
+    """True for a logged name of an ECE or Brier score in either spelling: ``dev_ece``, ``test/brier``,
+    ``best_dev_ece_uncalibrated``, ``test/ece_uncalibrated``."""
+    name = metric.replace("/", "_").removesuffix("_uncalibrated")
     return any(name == key or name.endswith(f"_{key}") for key in LOWER_IS_BETTER)

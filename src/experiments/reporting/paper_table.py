@@ -1,27 +1,34 @@
-"""The comparison as a table for a paper: readable names, Markdown and booktabs LaTeX with a caption.
+"""The comparison as a table for a paper: readable names, Markdown and booktabs LaTeX, a caption that says it all.
 
-Every metric is a column of ``mean ± std``; its best value is bold only where it is significantly better than
-every other row; ``†`` marks a row that differs significantly from the baseline; numbers are right-aligned on
-the decimal point (same digits everywhere, a phantom minus where a column has negative values).
+Every metric is a column of ``mean ± std`` over seeds with its direction (↑ higher is better, ↓ lower), the
+difference from the baseline with its 95 % confidence interval, and the p-value of the primary test,
+Holm-adjusted over the table; ``†`` marks a row that differs from the baseline at the adjusted p < α, and a best
+value is bold only where it is better than every other row. The caption names the test, what it resamples and how
+many (n), the correction and the family size. :func:`tests_markdown` lists every test of the table, both tests
+side by side. The LaTeX table fits one column of a two-column page (ACL, NeurIPS): compact cells (the
+difference and its interval under the mean), only the columns that say something, and a table wider than the
+column (many metrics) is scaled to it; ``width="page"`` makes it a ``table*`` across both columns.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from typing import TYPE_CHECKING
 
 import pandas as pd
 
-if TYPE_CHECKING:
-    from experiments.reporting.compare import Comparison
+from experiments.reporting.comparison import EXAMPLES, Comparison
+from experiments.reporting.significance import SEED_TESTS
 
-DIGITS = 4
+DIGITS, LATEX_DIGITS = 4, 3
 DAGGER, ONE_CLASS_MARK, NONE = "†", "°", "–"
+UP, DOWN = "↑", "↓"
 METRIC_NAMES = {
     "accuracy": "accuracy",
     "average_precision": "AP",
     "balanced_accuracy": "balanced accuracy",
+    "brier": "Brier",
+    "ece": "ECE",
     "f1": "F1",
     "f1_macro": "macro F1",
     "f1_weighted": "weighted F1",
@@ -35,12 +42,14 @@ METRIC_NAMES = {
     "roc_auc": "ROC AUC",
 }
 SPLITS = (("best_dev_", "dev, best epoch"), ("test_", "test"), ("dev_", "dev"), ("train_", "train"))
-TEST_NAMES = {
-    "ttest": "paired t-test",
-    "wilcoxon": "Wilcoxon signed-rank test",
-    "bootstrap": "paired bootstrap test (10,000 resamples)",
-}
-LATEX_SYMBOLS = {"±": r"$\pm$", "†": r"\dag{}", "°": r"$^\circ$", "≥": r"$\geq$", "<": "$<$", "%": r"\%", "–": "--"}
+SEED_TEST_NAMES = dict(
+    zip(SEED_TESTS, ("paired t-test", "Wilcoxon signed-rank test", "paired bootstrap over seeds"), strict=True)
+)
+LATEX_SYMBOLS = {
+    "±": r"$\pm$", "†": r"\dag{}", "°": r"$^\circ$", "≥": r"$\geq$", "≤": r"$\leq$", "<": "$<$", "%": r"\%",
+    "–": "--", "−": "-", "↑": r"$\uparrow$", "↓": r"$\downarrow$", "Δ": r"$\Delta$", "ε": r"$\varepsilon$",
+}  # fmt: skip
+WIDTHS = ("column", "page")
 
 
 def readable_metric(name: str) -> str:
@@ -59,6 +68,8 @@ def _readable_base(base: str) -> str:
         return f"nDCG@{match.group(1)}"
     if base.endswith("_threshold"):
         return f"{_readable_base(base.removesuffix('_threshold'))} threshold"
+    if base.endswith("_uncalibrated"):
+        return f"{_readable_base(base.removesuffix('_uncalibrated'))}, uncalibrated"
     return base.replace("_", " ")
 
 
@@ -76,102 +87,170 @@ def readable_value(value: object) -> str:
     return text.replace("_", " ") if re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", text) else text
 
 
+def readable_group(comparison: Comparison, group: str) -> str:
+    """A group in words: "Loss plain, Sampling none" (the label ``loss=plain, sampling=none`` is for machines)."""
+    row = comparison.table.loc[comparison.table["group"] == group]
+    if row.empty or not comparison.keys:
+        return readable_value(group)
+    return ", ".join(f"{readable_key(key)} {readable_value(row[key].iloc[0])}" for key in comparison.keys)
+
+
 def format_p(p: float) -> str:
     if pd.isna(p):
         return NONE
     return "<0.001" if p < 0.001 else f"{p:.3f}"
 
 
-def _columns(comparison: Comparison) -> list[tuple[str, str]]:
-    """(header, kind) of every shown column; kind is ``key:<name>``, ``mean:<metric>``, ``p:<metric>`` or a count."""
-    columns = [(readable_key(key), f"key:{key}") for key in comparison.keys] or [("Group", "key:group")]
-    for metric in comparison.metrics:
-        columns += [(readable_metric(metric), f"mean:{metric}"), ("p", f"p:{metric}")]
-    return [*columns, ("n", "count:n"), ("failed", "count:failed"), ("one-class", "count:one_class")]
+def _signed(value: float, digits: int) -> str:
+    return NONE if pd.isna(value) else f"{value:+.{digits}f}".replace("-", "−")
 
 
-def _label_suffix(row: pd.Series) -> str:
-    return (" (baseline)" if row["baseline"] else "") + (f" {ONE_CLASS_MARK}" if row["one_class"] else "")
+def difference(row: pd.Series, metric: str, primary: str, digits: int = DIGITS) -> str:
+    """``+0.0280 [−0.0100, +0.0660]``: the difference from the baseline and the primary test's 95 % interval."""
+    if row["baseline"] or pd.isna(row[f"{metric}_delta"]):
+        return NONE
+    low, high = (f"{metric}_low", f"{metric}_high") if primary == EXAMPLES else (
+        f"{metric}_seed_low", f"{metric}_seed_high")  # fmt: skip
+    interval = "" if pd.isna(row[low]) else f" [{_signed(row[low], digits)}, {_signed(row[high], digits)}]"
+    return _signed(row[f"{metric}_delta"], digits) + interval
+
+
+def arrow(comparison: Comparison, metric: str) -> str:
+    return UP if comparison.higher_is_better(metric) else DOWN
+
+
+def _shown_counts(comparison: Comparison) -> list[str]:
+    """``n`` always; ``failed`` and ``one_class`` only where some row has one (the caption says when none has)."""
+    table = comparison.table
+    return ["n", *(column for column in ("failed", "one_class") if table[column].any())]
 
 
 def caption(comparison: Comparison) -> str:
-    """What the table shows: metrics, n, the test, the baseline, the markers (plain text with Unicode symbols)."""
+    """What the table shows: metrics and their direction, n, the test, what it resamples, the correction, markers."""
     table, alpha = comparison.table, comparison.alpha
     counts = sorted(set(table.loc[table["n"] > 0, "n"]))
-    runs = f"n = {counts[0]} runs per row" if len(counts) == 1 else "n: finished runs per row"
-    direction = "higher" if comparison.higher_is_better else "lower"
+    runs = f"{counts[0]} runs per row" if len(counts) == 1 else "n: finished runs per row"
+    metrics = ", ".join(f"{readable_metric(metric)} {arrow(comparison, metric)}" for metric in comparison.metrics)
     parts = [
-        f"{', '.join(map(readable_metric, comparison.metrics))}: mean ± std over seeds ({runs}; {direction} is "
-        "better; sorted by the first).",
-        f"p: two-sided {TEST_NAMES[comparison.test]} against the baseline "
-        f"{readable_value(comparison.baseline)}, runs paired by seed; {DAGGER} p < {alpha:g}.",
+        f"{metrics}: mean ± std over seeds ({runs}; {UP} higher is better, {DOWN} lower; sorted by the first).",
+        f"Δ: difference of means from the baseline, {readable_group(comparison, comparison.baseline)}, with its "
+        f"{comparison.confidence:.0%} confidence interval; p: two-sided {_test_words(comparison)}, "
+        f"Holm-adjusted over the {_tests(comparison.family)} of the table; {DAGGER} p < {alpha:g}.",
     ]
     if any(table[f"{metric}_bold"].any() for metric in comparison.metrics):
-        parts.append(f"Bold: the best of a column, significantly better than every other row (p < {alpha:g}).")
+        parts.append(f"Bold: the best of a column, better than every other row (Holm-adjusted p < {alpha:g}).")
     else:
-        parts.append(f"No best value is bold: none is significantly better than every other row (p < {alpha:g}).")
+        parts.append("No value is bold: no best value is better than every other row "
+                     f"(Holm-adjusted p < {alpha:g}).")  # fmt: skip
     if table["one_class"].any():
         parts.append(
             f"{ONE_CLASS_MARK} one-class: runs whose test predictions are (≥ 95%) all one class, "
             "e.g. every pair positive."
         )
+    quiet = [words for column, words in (("failed", "no run failed"), ("one_class", "no run predicts one class"))
+             if not table[column].any()]  # fmt: skip
+    if quiet:
+        parts.append("; ".join(quiet).capitalize() + ".")
     if comparison.skipped:
         parts.append(f"Logged by no run, left out: {', '.join(comparison.skipped)}.")
     return " ".join(parts)
 
 
-def _mean_std(mean: float, std: float, latex: bool, phantom_minus: bool) -> str:
+def _tests(count: int) -> str:
+    return "1 test" if count == 1 else f"{count} tests"
+
+
+def _test_words(comparison: Comparison) -> str:
+    """The primary test in words, with what it resamples and how many."""
+    if comparison.primary != EXAMPLES:
+        return f"{SEED_TEST_NAMES[comparison.test]} against the baseline, runs paired by seed"
+    sizes = sorted({(count, unit) for count, unit in comparison.units.values()}, key=lambda item: item[1] != "pairs")
+    drawn = " (".join(f"{count:,} test {unit}" for count, unit in sizes[:1]) + (
+        "".join(f"; {count:,} {unit} for the ranking metrics)" for count, unit in sizes[1:2])
+    )
+    return (
+        f"paired bootstrap over the {drawn or 'test examples'}, each row's seeds pooled, "
+        f"{comparison.resamples:,} resamples"
+    )
+
+
+def _mean_std(mean: float, std: float, digits: int) -> str:
     if pd.isna(mean):
-        return "--" if latex else NONE
-    sign = r"\phantom{-}" if latex and phantom_minus and mean >= 0 else ""
-    if not latex:
-        return f"{mean:.{DIGITS}f} ± " + (NONE if pd.isna(std) else f"{std:.{DIGITS}f}")
-    if pd.isna(std):
-        return f"{sign}{mean:.{DIGITS}f}\\phantom{{{{}} \\pm {0:.{DIGITS}f}}}"
-    return f"{sign}{mean:.{DIGITS}f} \\pm {std:.{DIGITS}f}"
+        return NONE
+    return f"{mean:.{digits}f} ± " + (NONE if pd.isna(std) else f"{std:.{digits}f}")
 
 
-def _cells(comparison: Comparison, latex: bool) -> list[list[str]]:
-    """The body of the table, row by row, in the order of :func:`_columns`."""
-    table, alpha = comparison.table, comparison.alpha
-    escape = latex_escape if latex else (lambda text: text.replace("|", r"\|"))
-    rows = []
-    for _, row in table.iterrows():
-        cells = []
-        for _, kind in _columns(comparison):
-            part, name = kind.split(":", 1)
-            if part == "key":
-                cells.append(escape(readable_value(row[name if name in row else "group"])))
-            elif part == "count":
-                cells.append(str(int(row[name])))
-            elif part == "p":
-                cells.append(escape(format_p(row[f"{name}_p"])))
-            else:
-                negative = bool((table[f"{name}_mean"] < 0).any())
-                text = _mean_std(row[f"{name}_mean"], row[f"{name}_std"], latex, negative)
-                bold = bool(row[f"{name}_bold"])
-                marked = bool(row[f"{name}_p"] < alpha)
-                if latex:
-                    text = f"$\\mathbf{{{text}}}$" if bold else f"${text}$" if text != "--" else text
-                    text += r"\rlap{\textsuperscript{\dag}}" if marked else ""
-                else:
-                    text = (f"**{text}**" if bold else text) + (DAGGER if marked else "")
-                cells.append(text)
-        key_count = max(len(comparison.keys), 1)
-        cells[key_count - 1] += latex_escape(_label_suffix(row)) if latex else _label_suffix(row)
-        rows.append(cells)
-    return rows
+def _label(comparison: Comparison, row: pd.Series) -> list[str]:
+    """The key cells of a row (``(baseline)`` and ``°`` on the last)."""
+    cells = [readable_value(row[key]) for key in comparison.keys] or [readable_value(row["group"])]
+    cells[-1] += (" (baseline)" if row["baseline"] else "") + (f" {ONE_CLASS_MARK}" if row["one_class"] else "")
+    return cells
 
 
 def to_markdown(comparison: Comparison) -> str:
     """A GitHub Markdown table (numbers right-aligned) followed by its caption."""
-    columns = _columns(comparison)
+    headers = [readable_key(key) for key in comparison.keys] or ["Group"]
+    for metric in comparison.metrics:
+        headers += [f"{readable_metric(metric)} {arrow(comparison, metric)}", "Δ [95% CI]", "p"]
+    counts = _shown_counts(comparison)
+    headers += [column.replace("_", "-") for column in counts]
     lines = [
-        "| " + " | ".join(header for header, _ in columns) + " |",
-        "|" + "|".join("---" if kind.startswith("key:") else "---:" for _, kind in columns) + "|",
+        "| " + " | ".join(headers) + " |",
+        "|"
+        + "|".join(["---"] * max(len(comparison.keys), 1) + ["---:"] * (len(headers) - max(len(comparison.keys), 1)))
+        + "|",
     ]
-    lines += ["| " + " | ".join(cells) + " |" for cells in _cells(comparison, latex=False)]
+    escape = lambda text: text.replace("|", r"\|")  # noqa: E731
+    for _, row in comparison.table.iterrows():
+        cells = [escape(cell) for cell in _label(comparison, row)]
+        for metric in comparison.metrics:
+            text = _mean_std(row[f"{metric}_mean"], row[f"{metric}_std"], DIGITS)
+            text = (f"**{text}**" if row[f"{metric}_bold"] else text) + (
+                DAGGER if row[f"{metric}_p"] < comparison.alpha else ""
+            )
+            cells += [text, difference(row, metric, comparison.primary), format_p(row[f"{metric}_p"])]
+        cells += [str(int(row[column])) for column in counts]
+        lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n\n" + caption(comparison) + "\n"
+
+
+def tests_markdown(comparison: Comparison) -> str:
+    """Every test of the table, one line per row and metric: the difference, both tests with their intervals, the
+    Holm-adjusted p of the primary test, and ε_min of almost stochastic order when it was asked for."""
+    seed_test = SEED_TEST_NAMES[comparison.test]
+    headers = ["Row", "Metric", "Δ", "95% CI, examples", "p, examples", "95% CI, seeds", f"p, seeds ({seed_test})",
+               f"p, Holm ({comparison.primary})"]  # fmt: skip
+    if comparison.with_aso:
+        headers.append("ε_min (ASO)")
+    lines = ["| " + " | ".join(headers) + " |", "|---|---|" + "---:|" * (len(headers) - 2)]
+    for _, row in comparison.table.iterrows():
+        if row["baseline"] or row["n"] == 0:
+            continue
+        for metric in comparison.metrics:
+            cells = [
+                readable_group(comparison, row["group"]), readable_metric(metric),
+                _signed(row[f"{metric}_delta"], DIGITS), _interval(row, metric, "low", "high"),
+                format_p(row[f"{metric}_p_examples"]), _interval(row, metric, "seed_low", "seed_high"),
+                format_p(row[f"{metric}_p_seeds"]), format_p(row[f"{metric}_p"]),
+            ]  # fmt: skip
+            if comparison.with_aso:
+                cells.append(NONE if pd.isna(row[f"{metric}_aso"]) else f"{row[f'{metric}_aso']:.3f}")
+            lines.append("| " + " | ".join(cells) + " |")
+    note = (
+        f"Against the baseline {readable_group(comparison, comparison.baseline)}. Examples: paired bootstrap over "
+        f"the test set ({comparison.resamples:,} resamples, each row's seeds pooled; questions for MAP, MRR, nDCG); "
+        f"seeds: {seed_test}, runs paired by seed. Holm: over the {_tests(comparison.family)} of the table."
+    )
+    if comparison.with_aso:
+        note += (" ε_min: almost stochastic order over seeds (Dror et al. 2019), the row against the baseline; "
+                 "below 0.5 the row is better more often than not.")  # fmt: skip
+    return "\n".join(lines) + "\n\n" + note + "\n"
+
+
+def _interval(row: pd.Series, metric: str, low: str, high: str) -> str:
+    if pd.isna(row[f"{metric}_{low}"]):
+        return NONE
+    return f"[{_signed(row[f'{metric}_{low}'], DIGITS)}, {_signed(row[f'{metric}_{high}'], DIGITS)}]"
 
 
 def latex_escape(text: str) -> str:
@@ -183,24 +262,67 @@ def latex_escape(text: str) -> str:
     return text
 
 
-def to_latex(comparison: Comparison) -> str:
-    """A booktabs ``table`` (needs ``\\usepackage{booktabs}``): caption on top, label ``tab:comparison``."""
-    columns = _columns(comparison)
-    spec = "".join("l" if kind.startswith("key:") else "r" for _, kind in columns)
-    header = " & ".join(latex_escape(name) if name != "p" else "$p$" for name, _ in columns)
-    body = [" & ".join(cells) + r" \\" for cells in _cells(comparison, latex=True)]
+def _latex_number(text: str) -> str:
+    """A number cell's text in math mode (``−`` as a minus sign)."""
+    return "$" + text.replace("−", "-").replace("±", r"\pm") + "$"
+
+
+def _latex_cell(comparison: Comparison, row: pd.Series, metric: str) -> str:
+    """``mean ± std`` (bold, †) with the difference and its interval under it, in a smaller size."""
+    mean = _mean_std(row[f"{metric}_mean"], row[f"{metric}_std"], LATEX_DIGITS)
+    if mean == NONE:
+        return "--"
+    text = _latex_number(mean)
+    if row[f"{metric}_bold"]:
+        text = r"\boldmath" + text
+    if row[f"{metric}_p"] < comparison.alpha:
+        text += r"\rlap{\textsuperscript{\dag}}"
+    below = difference(row, metric, comparison.primary, LATEX_DIGITS)
+    if below == NONE:
+        return text
+    delta, _, interval = below.partition(" ")
+    under = _latex_number(delta) + (" " + _latex_number(interval) if interval else "")
+    return rf"\begin{{tabular}}[t]{{@{{}}r@{{}}}}{text}\\{{\scriptsize {under}}}\end{{tabular}}"
+
+
+def to_latex(comparison: Comparison, width: str = "column") -> str:
+    """A booktabs table (needs ``\\usepackage{booktabs}`` and ``graphicx``): caption on top, label
+    ``tab:comparison``. ``width``: ``column`` (``table``, one column of a two-column page) or ``page`` (``table*``);
+    a tabular wider than the line is scaled down to it (a comment in the output says so)."""
+    if width not in WIDTHS:
+        raise ValueError(f"width must be one of {WIDTHS}, got {width!r}")
+    environment = "table" if width == "column" else "table*"
+    keys = max(len(comparison.keys), 1)
+    counts = _shown_counts(comparison)
+    headers = [readable_key(key) for key in comparison.keys] or ["Group"]
+    headers += [f"{readable_metric(metric)} {arrow(comparison, metric)}" for metric in comparison.metrics]
+    headers += [column.replace("_", "-") for column in counts]
+    body = []
+    for _, row in comparison.table.iterrows():
+        cells = [latex_escape(cell) for cell in _label(comparison, row)]
+        cells += [_latex_cell(comparison, row, metric) for metric in comparison.metrics]
+        cells += [str(int(row[column])) for column in counts]
+        body.append(" & ".join(cells) + r" \\")
+    text = caption(comparison) + " Under each mean: Δ and its interval."
+    spec = "l" * keys + "r" * (len(headers) - keys)
     return "\n".join([
-        r"% needs \usepackage{booktabs}",
-        r"\begin{table}[t]",
+        r"% needs \usepackage{booktabs} and \usepackage{graphicx}",
+        r"% Sized for one column of a two-column page (experiments-compare --latex-width page: across the page);",
+        r"% a tabular wider than \linewidth is scaled down to it.",
+        rf"\begin{{{environment}}}[t]",
         r"\centering",
-        rf"\caption{{{latex_escape(caption(comparison))}}}",
+        r"\small",
+        r"\setlength{\tabcolsep}{3pt}",
+        rf"\caption{{{latex_escape(text)}}}",
         r"\label{tab:comparison}",
+        r"\setbox0=\hbox{%",
         rf"\begin{{tabular}}{{{spec}}}",
         r"\toprule",
-        header + r" \\",
+        " & ".join(latex_escape(header) for header in headers) + r" \\",
         r"\midrule",
         *body,
         r"\bottomrule",
-        r"\end{tabular}",
-        r"\end{table}",
+        r"\end{tabular}}%",
+        r"\leavevmode\ifdim\wd0>\linewidth\resizebox{\linewidth}{!}{\box0}\else\box0\fi",
+        rf"\end{{{environment}}}",
     ]) + "\n"  # fmt: skip

@@ -29,7 +29,7 @@ from mlflow.tracking import MlflowClient
 from omegaconf import DictConfig, OmegaConf, open_dict
 
 from experiments.errors import ConfigurationError
-from experiments.reporting.compare import choice_tags
+from experiments.reporting.runs import choice_tags
 from experiments.run.runner import train
 from experiments.run.training import TIMING_METRICS
 from experiments.tracking import MlflowTracker, mlflow_metric_name

@@ -13,19 +13,20 @@ from mlflow.tracking import MlflowClient
 
 from experiments.errors import ConfigurationError
 from experiments.evaluation.direction import lower_is_better
-from experiments.reporting.compare import (
+from experiments.reporting.compare import main
+from experiments.reporting.comparison import compare_groups
+from experiments.reporting.paper_table import readable_metric, readable_value, to_latex, to_markdown
+from experiments.reporting.plots import curves_figure
+from experiments.reporting.runs import (
     REPRODUCES,
     canonical_metrics,
-    compare_groups,
-    curves_figure,
-    main,
+    metric_key,
     one_class_run,
     override_pairs,
-    paired_pvalue,
     stored_name,
     swept_keys,
 )
-from experiments.reporting.paper_table import readable_metric, readable_value, to_latex, to_markdown
+from experiments.reporting.significance import paired_pvalue
 
 # differences a - b by seed: 0.1, 0.1, 0.0 -> t = 2 with 2 degrees of freedom; P(|T| > 2) = 1 - 2 / sqrt(6)
 P_A_VS_B = 1 - 2 / math.sqrt(6)
@@ -107,7 +108,7 @@ def test_groups_are_aggregated_over_seeds_and_sorted_best_first():
 
 
 def test_lower_is_better_puts_the_smallest_mean_first():
-    table = compare_groups(runs(), ["test_f1"], ["head"], higher_is_better=False).table
+    table = compare_groups(runs(), ["test_f1"], ["head"], lower=["test_f1"]).table
     assert table["head"].tolist() == ["b", "a", "c"]
     assert table["test_f1_best"].tolist() == [True, False, False]
     assert table.loc[1, "test_f1_p"] == pytest.approx(P_A_VS_B)
@@ -200,36 +201,46 @@ def test_readable_names():
 def test_markdown_columns_per_metric_numbers_right_aligned_and_a_caption():
     text = to_markdown(compare_groups(runs(), ["test_f1"], ["head"]))
     lines = text.splitlines()
+    # b - a by seed: -0.1, -0.1, 0.0: mean -0.0667, t interval ± 4.303 * 0.0577 / sqrt(3)
     assert lines[:5] == [
-        "| Head | F1 (test) | p | n | failed | one-class |",
-        "|---|---:|---:|---:|---:|---:|",
-        "| a (baseline) | 0.6000 ± 0.1000 | – | 3 | 0 | 0 |",
-        "| b ° | 0.5333 ± 0.1528 | 0.184 | 3 | 1 | 1 |",
-        "| c | – | – | 0 | 1 | 0 |",
+        "| Head | F1 (test) ↑ | Δ [95% CI] | p | n | failed | one-class |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+        "| a (baseline) | 0.6000 ± 0.1000 | – | – | 3 | 0 | 0 |",
+        "| b ° | 0.5333 ± 0.1528 | −0.0667 [−0.2101, +0.0768] | 0.184 | 3 | 1 | 1 |",
+        "| c | – | – | – | 0 | 1 | 0 |",
     ]
     assert lines[6] == (
-        "F1 (test): mean ± std over seeds (n = 3 runs per row; higher is better; sorted by the first). "
-        "p: two-sided paired t-test against the baseline head=a, runs paired by seed; † p < 0.05. "
-        "No best value is bold: none is significantly better than every other row (p < 0.05). "
+        "F1 (test) ↑: mean ± std over seeds (3 runs per row; ↑ higher is better, ↓ lower; sorted by the first). "
+        "Δ: difference of means from the baseline, Head a, with its 95% confidence interval; p: two-sided paired "
+        "t-test against the baseline, runs paired by seed, Holm-adjusted over the 1 test of the table; † p < 0.05. "
+        "No value is bold: no best value is better than every other row (Holm-adjusted p < 0.05). "
         "° one-class: runs whose test predictions are (≥ 95%) all one class, e.g. every pair positive."
     )
 
 
 def test_markdown_bolds_the_significant_best_cell_and_marks_the_differing_rows():
-    lines = to_markdown(compare_groups(separated(), ["test_f1", "test_mcc"], ["head"], baseline="y")).splitlines()
-    assert lines[2] == "| x | **0.9100 ± 0.0100**† | <0.001 | 0.2000 ± 0.1000 | 1.000 | 3 | 0 | 0 |"
-    assert lines[3] == "| y (baseline) | 0.5100 ± 0.0100 | – | 0.2000 ± 0.0500 | – | 3 | 0 | 0 |"
+    comparison = compare_groups(separated(), ["test_f1", "test_mcc"], ["head"], baseline="y")
+    lines = to_markdown(comparison).splitlines()
+    assert lines[0] == "| Head | F1 (test) ↑ | Δ [95% CI] | p | MCC (test) ↑ | Δ [95% CI] | p | n |"
+    assert lines[2] == (
+        "| x | **0.9100 ± 0.0100**† | +0.4000 [+0.3752, +0.4248] | <0.001 | 0.2000 ± 0.1000 | +0.0000 [−0.2151, "
+        "+0.2151] | 1.000 | 3 |"
+    )
+    assert lines[3] == "| y (baseline) | 0.5100 ± 0.0100 | – | – | 0.2000 ± 0.0500 | – | – | 3 |"
+    assert "Holm-adjusted over the 2 tests of the table" in lines[5] and "No run failed; no run predicts" in lines[5]
 
 
 def test_latex_right_aligns_numbers_and_bolds_only_the_significant_best_cell():
     text = to_latex(compare_groups(separated(), ["test_f1", "test_mcc"], ["head"], baseline="y"))
-    assert r"\begin{tabular}{lrrrrrrr}" in text
-    assert r"Head & F1 (test) & $p$ & MCC (test) & $p$ & n & failed & one-class \\" in text
+    assert r"\begin{tabular}{lrrr}" in text
+    assert r"Head & F1 (test) $\uparrow$ & MCC (test) $\uparrow$ & n \\" in text
     assert (
-        r"x & $\mathbf{0.9100 \pm 0.0100}$\rlap{\textsuperscript{\dag}} & $<$0.001 & $0.2000 \pm 0.1000$ & 1.000"
-        in text
+        r"x & \begin{tabular}[t]{@{}r@{}}\boldmath$0.910 \pm 0.010$\rlap{\textsuperscript{\dag}}\\{\scriptsize "
+        r"$+0.400$ $[+0.375, +0.425]$}\end{tabular} & " in text
     )
-    assert text.count(r"\mathbf") == 1 and r"\toprule" in text and r"\caption{F1 (test), MCC (test): mean $\pm$" in text
+    assert r"y (baseline) & $0.510 \pm 0.010$ & $0.200 \pm 0.050$ & 3 \\" in text
+    assert text.count(r"\boldmath") == 1 and r"\toprule" in text
+    assert r"\caption{F1 (test) $\uparrow$, MCC (test) $\uparrow$: mean $\pm$" in text
 
 
 def test_latex_aligns_negative_means_and_missing_keys_read_a_dash():
@@ -237,9 +248,9 @@ def test_latex_aligns_negative_means_and_missing_keys_read_a_dash():
     frame["test_mcc"] = -frame["test_mcc"] + [0.0, 0.0, 0.0, 0.5, 0.5, 0.5]
     frame["experiment"] = [np.nan] * 3 + ["grid"] * 3  # a run without the tag, as a reproduction has
     text = to_latex(compare_groups(frame, ["test_mcc"], ["experiment"]))
-    assert r"Experiment & MCC (test) & $p$ &" in text
-    assert r"grid (baseline) & $\mathbf{\phantom{-}0.3000 \pm 0.0500}$ & -- &" in text
-    assert r"-- & $-0.2000 \pm 0.1000$\rlap{\textsuperscript{\dag}} &" in text
+    assert r"Experiment & MCC (test) $\uparrow$ & n \\" in text
+    assert r"grid (baseline) & \boldmath$0.300 \pm 0.050$ & 3 \\" in text
+    assert r"-- & \begin{tabular}[t]{@{}r@{}}$-0.200 \pm 0.100$\rlap{\textsuperscript{\dag}}" in text
 
 
 def test_the_curves_are_small_multiples_with_integer_epochs():
@@ -331,11 +342,13 @@ def test_the_command_line_compares_a_store_holding_a_reproduction(store, tmp_pat
     assert "test_map_mean" not in table
     markdown = (out / "comparison.md").read_text()
     assert markdown.splitlines()[:2] == [
-        "| Loss | F1 (test) | p | MCC (test) | p | AP (test) | p | n | failed | one-class |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| Loss | F1 (test) ↑ | Δ [95% CI] | p | MCC (test) ↑ | Δ [95% CI] | p | AP (test) ↑ | Δ [95% CI] | p | n "
+        "| failed | one-class |",
+        "|---|" + "---:|" * 12,
     ]
-    assert "| plain (baseline) ° | 0.0952 ± 0.0000 | – |" in markdown
-    assert "baseline loss=plain" in markdown and "left out: test_map" in markdown
+    assert "| plain (baseline) ° | 0.0952 ± 0.0000 | – | – |" in markdown
+    assert "from the baseline, Loss plain, with" in markdown and "left out: test_map" in markdown
+    assert "p: two-sided paired t-test" in markdown  # no run saved test scores: the seed-level test
     latex = (out / "comparison.tex").read_text()
     assert "inverse frequency" in latex and "nan" not in latex.lower()
     curves = pd.read_csv(out / "curves.csv")
@@ -352,11 +365,11 @@ def test_reproductions_are_kept_when_asked_for_as_rows_of_their_own(store, tmp_p
     assert table.columns[:2].tolist() == ["loss", "reproduces"]  # the overrides of the reproduced run are its own
     assert table.loc[0, ["loss", "n"]].tolist() == ["plain", 1] and len(table.loc[0, "reproduces"]) == 32
     assert table["reproduces"].tolist()[1:] == ["–"] * 3
-    # the best by F1 and so the baseline, but one run: nothing to test, not bold
-    assert (
-        "| plain | " + table.loc[0, "reproduces"] + " (baseline) | 0.9000 ± – | – | 1 | 0 | 0 |"
-        in (out / "comparison.md").read_text()
-    )
+    # the best by F1, but one run and a reproduction: the baseline is the best group of three seeds, so the other
+    # rows keep their p-values
+    assert table["baseline"].tolist() == [False, True, False, False]
+    assert table.loc[2, "loss"] == "plain" and float(table.loc[2, "test_f1_p"]) < 0.05
+    assert "| plain | – ° | 0.0952 ± 0.0000† | −0.4248 [" in (out / "comparison.md").read_text()
 
 
 @pytest.mark.parametrize("experiments", [[], ["grid", "other"]])
@@ -383,19 +396,59 @@ def test_ece_and_brier_are_lower_is_better(metric: str, lower: bool):
     assert lower_is_better(metric) is lower
 
 
-def test_experiments_compare_ranks_ece_lowest_first_without_a_flag(tmp_path, capsys):
+def calibration_frame(name: str) -> pd.DataFrame:
+    """Calibration none: badly calibrated (ECE 0.41-0.49) but better F1 (0.61-0.63); prior: ECE 0.04-0.12, F1 0.5x."""
+    rows = [
+        (f"r{calibration}{seed}", "FINISHED", str(seed), calibration, ece + 0.01 * seed**2, f1 + 0.01 * seed)
+        for seed in (1, 2, 3)
+        for calibration, ece, f1 in (("none", 0.40, 0.6), ("prior", 0.03, 0.5))
+    ]
+    return pd.DataFrame(rows, columns=["run_id", "status", "seed", "calibration", metric_key(name), "test_f1"])
+
+
+@pytest.mark.parametrize(
+    ("name", "metrics"),
+    [("test_ece", ["test_ece", "test_f1"]), ("test/ece", ["test/ece"]), ("test/ece", ["test_f1", "test/ece"])],
+)
+def test_each_metric_is_ranked_in_its_own_direction(name: str, metrics: list[str]):
+    comparison = compare_groups(calibration_frame(name), metrics, ["calibration"])
+    table = comparison.table.set_index("calibration")
+    assert table.loc["prior", "test_ece_best"] and not table.loc["none", "test_ece_best"]
+    assert table.loc["prior", "test_ece_bold"]  # 0.37 lower at every seed: better beyond seed noise
+    assert comparison.higher == {"test_ece": False} | ({"test_f1": True} if "test_f1" in metrics else {})
+    if "test_f1" in metrics:
+        assert table.loc["none", "test_f1_best"] and not table.loc["prior", "test_f1_best"]
+    first = metric_key(metrics[0])
+    assert table.index[0] == ("prior" if first == "test_ece" else "none")  # sorted by the first, in its direction
+    text = to_markdown(comparison)
+    assert "ECE (test) ↓" in text and ("F1 (test) ↑" in text) == ("test_f1" in metrics)
+    assert "**0.0767 ± 0.0404**" in text  # the bold ECE is the low one
+
+
+def test_lower_is_better_can_name_one_metric():
+    comparison = compare_groups(calibration_frame("test_ece"), ["test_f1", "test_ece"], ["calibration"],
+                                lower=["test/f1"])  # fmt: skip
+    table = comparison.table.set_index("calibration")
+    assert table.index.tolist() == ["prior", "none"]  # F1 now lower-is-better: 0.52 first
+    assert table.loc["prior", "test_f1_best"] and table.loc["prior", "test_ece_best"]
+    assert "F1 (test) ↓" in to_markdown(comparison)
+
+
+def test_the_command_line_ranks_slash_spelt_ece_lowest_and_f1_highest(tmp_path: Path, capsys):
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     client = MlflowClient(uri)
     experiment = client.create_experiment("calibration", artifact_location=str(tmp_path / "artifacts"))
-    for seed in ("1", "2"):
-        for calibration, ece in (("none", 0.40), ("prior", 0.03)):
-            run = client.create_run(experiment, tags={"calibration": calibration, "seed": seed})
-            client.log_param(run.info.run_id, "calibration._target_", calibration)
-            client.log_metric(run.info.run_id, "test_ece", ece + 0.01 * int(seed))
-            client.set_terminated(run.info.run_id)
-    code = main(["--tracking-uri", uri, "--experiment", "calibration", "--metric", "test_ece", "--curve-metric",
-                 "", "--group-by", "calibration", "--out", str(tmp_path / "out")])  # fmt: skip
-    assert code == 0
-    table = pd.read_csv(tmp_path / "out" / "comparison.csv")
+    for _, run in calibration_frame("test/ece").iterrows():
+        run_id = client.create_run(
+            experiment, tags={"calibration": run["calibration"], "seed": run["seed"]}
+        ).info.run_id
+        metrics = [Metric("test/ece", run["test_ece"], 0, 0), Metric("test/f1", run["test_f1"], 0, 0)]
+        client.log_batch(run_id, metrics=metrics, params=[Param("calibration._target_", run["calibration"])])
+        client.set_terminated(run_id)
+    out = tmp_path / "out"
+    assert main(["--tracking-uri", uri, "--experiment", "calibration", "--metric", "test/ece", "test_f1",
+                 "--curve-metric", "", "--out", str(out)]) == 0  # fmt: skip
+    table = pd.read_csv(out / "comparison.csv")
     assert table["calibration"].tolist() == ["prior", "none"]
-    assert "lower is better" in capsys.readouterr().out
+    assert table["test_ece_bold"].tolist() == [True, False] and table["test_f1_best"].tolist() == [False, True]
+    assert "| prior (baseline) | **0.0767 ± 0.0404** |" in capsys.readouterr().out
