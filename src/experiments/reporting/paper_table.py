@@ -164,14 +164,13 @@ def _test_words(comparison: Comparison) -> str:
     """The primary test in words, with what it resamples and how many."""
     if comparison.primary != EXAMPLES:
         return f"{SEED_TEST_NAMES[comparison.test]} against the baseline, runs paired by seed"
-    sizes = sorted({(count, unit) for count, unit in comparison.units.values()}, key=lambda item: item[1] != "pairs")
-    drawn = " (".join(f"{count:,} test {unit}" for count, unit in sizes[:1]) + (
-        "".join(f"; {count:,} {unit} for the ranking metrics)" for count, unit in sizes[1:2])
-    )
-    return (
-        f"paired bootstrap over the {drawn or 'test examples'}, each row's seeds pooled, "
-        f"{comparison.resamples:,} resamples"
-    )
+    sizes = {unit: count for count, unit in comparison.units.values()}
+    if "pairs" in sizes:
+        drawn = f"the {sizes['pairs']:,} test pairs"
+        drawn += f" ({sizes['questions']:,} questions for the ranking metrics)" if "questions" in sizes else ""
+    else:
+        drawn = f"the {sizes['questions']:,} test questions" if "questions" in sizes else "the test examples"
+    return f"paired bootstrap over {drawn}, each row's seeds pooled, {comparison.resamples:,} resamples"
 
 
 def _mean_std(mean: float, std: float, digits: int) -> str:
@@ -268,7 +267,7 @@ def _latex_number(text: str) -> str:
 
 
 def _latex_cell(comparison: Comparison, row: pd.Series, metric: str) -> str:
-    """``mean ± std`` (bold, †) with the difference and its interval under it, in a smaller size."""
+    """``mean ± std`` (bold, †) with the confidence interval of its difference from the baseline under it."""
     mean = _mean_std(row[f"{metric}_mean"], row[f"{metric}_std"], LATEX_DIGITS)
     if mean == NONE:
         return "--"
@@ -278,11 +277,10 @@ def _latex_cell(comparison: Comparison, row: pd.Series, metric: str) -> str:
     if row[f"{metric}_p"] < comparison.alpha:
         text += r"\rlap{\textsuperscript{\dag}}"
     below = difference(row, metric, comparison.primary, LATEX_DIGITS)
-    if below == NONE:
+    _, _, interval = below.partition(" ")
+    if not interval:
         return text
-    delta, _, interval = below.partition(" ")
-    under = _latex_number(delta) + (" " + _latex_number(interval) if interval else "")
-    return rf"\begin{{tabular}}[t]{{@{{}}r@{{}}}}{text}\\{{\scriptsize {under}}}\end{{tabular}}"
+    return rf"\begin{{tabular}}[t]{{@{{}}r@{{}}}}{text}\\{{\scriptsize {_latex_number(interval)}}}\end{{tabular}}"
 
 
 def to_latex(comparison: Comparison, width: str = "column") -> str:
@@ -294,6 +292,9 @@ def to_latex(comparison: Comparison, width: str = "column") -> str:
     environment = "table" if width == "column" else "table*"
     keys = max(len(comparison.keys), 1)
     counts = _shown_counts(comparison)
+    finished = comparison.table.loc[comparison.table["n"] > 0, "n"]
+    if finished.nunique() == 1 and not comparison.table["failed"].any():
+        counts.remove("n")  # the caption gives it
     headers = [readable_key(key) for key in comparison.keys] or ["Group"]
     headers += [f"{readable_metric(metric)} {arrow(comparison, metric)}" for metric in comparison.metrics]
     headers += [column.replace("_", "-") for column in counts]
@@ -303,7 +304,7 @@ def to_latex(comparison: Comparison, width: str = "column") -> str:
         cells += [_latex_cell(comparison, row, metric) for metric in comparison.metrics]
         cells += [str(int(row[column])) for column in counts]
         body.append(" & ".join(cells) + r" \\")
-    text = caption(comparison) + " Under each mean: Δ and its interval."
+    text = caption(comparison) + " Under each mean: the confidence interval of Δ."
     spec = "l" * keys + "r" * (len(headers) - keys)
     return "\n".join([
         r"% needs \usepackage{booktabs} and \usepackage{graphicx}",
@@ -311,7 +312,7 @@ def to_latex(comparison: Comparison, width: str = "column") -> str:
         r"% a tabular wider than \linewidth is scaled down to it.",
         rf"\begin{{{environment}}}[t]",
         r"\centering",
-        r"\small",
+        r"\footnotesize",
         r"\setlength{\tabcolsep}{3pt}",
         rf"\caption{{{latex_escape(text)}}}",
         r"\label{tab:comparison}",
