@@ -453,3 +453,15 @@ def test_the_command_line_ranks_slash_spelt_ece_lowest_and_f1_highest(tmp_path: 
     assert table["calibration"].tolist() == ["prior", "none"]
     assert table["test_ece_bold"].tolist() == [True, False] and table["test_f1_best"].tolist() == [False, True]
     assert "| prior (baseline) | **0.0767 ± 0.0404** |" in capsys.readouterr().out
+
+
+def test_a_one_run_baseline_is_only_taken_when_named_and_then_warned_about(caplog: pytest.LogCaptureFixture):
+    frame = runs().assign(reproduces="–")
+    extra = pd.DataFrame([("r9", "FINISHED", "1", "a", "plain", 0.95, None, "r1")], columns=frame.columns)
+    frame = pd.concat([frame, extra], ignore_index=True)
+    default = compare_groups(frame, ["test_f1"], ["head", "reproduces"])
+    assert default.baseline == "head=a, reproduces=–"  # the best row, a reproduction of one run, is not it
+    assert "has one finished run" not in caplog.text
+    named = compare_groups(frame, ["test_f1"], ["head", "reproduces"], baseline="r1")
+    assert named.baseline == "head=a, reproduces=r1"
+    assert "--baseline head=a, reproduces=r1 has one finished run: no seed-level p-value against it" in caplog.text

@@ -7,8 +7,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from mlflow.tracking import MlflowClient
 
-from experiments.reporting.compare import main, stored_name
+from experiments.reporting.compare import main
+from experiments.reporting.example_metrics import metric_values, units
+from experiments.reporting.runs import canonical_metrics, load_test_scores, stored_name
 from tests.sweeps.conftest import Sweep
 
 
@@ -32,8 +35,23 @@ def test_the_table_aggregates_the_sweep_runs_over_seeds(grid_sweep: Sweep, tmp_p
         assert row["n"] == 2 and row["failed"] == 0 and row["test_f1_n"] == 2
     assert table["test_f1_best"].tolist() == [True, False] and table["test_f1_mean"].is_monotonic_decreasing
     assert table["baseline"].tolist() == [True, False] and "test_f1_p" in table
+    assert np.isfinite(table.loc[1, "test_f1_p_examples"]) and np.isfinite(table.loc[1, "test_f1_low"])
     curves = pd.read_csv(out / "curves.csv")
     assert len(curves) == 4 * 2 and sorted(curves["epoch"].unique()) == [1, 2]
     for name in ("comparison.md", "comparison.tex", "test_f1_by_group.png", "dev_f1_curves.png"):
         assert (out / name).stat().st_size > 0, name
     assert "\\toprule" in (out / "comparison.tex").read_text()
+
+
+def test_every_job_saves_test_scores_that_give_its_logged_test_metrics(grid_sweep: Sweep):
+    client = MlflowClient(grid_sweep.tracking_uri)
+    scores = load_test_scores(client, [run.info.run_id for run in grid_sweep.runs])
+    assert set(scores) == {run.info.run_id for run in grid_sweep.runs}
+    for run in grid_sweep.runs:
+        saved, logged = scores[run.info.run_id], canonical_metrics(run.data.metrics)
+        assert len(saved.labels) == int(run.data.params["data_rows_test"]) and saved.groups is not None
+        assert set(saved.thresholds) == {"accuracy", "f1", "fbeta", "mcc"}
+        ranking = [metric for metric in ("map", "mrr") if f"test_{metric}" in logged]
+        for metric in ("f1", "mcc", "accuracy", "average_precision", "ece", *ranking):
+            value = metric_values(saved, metric, np.ones((1, units(saved, metric))))[0]
+            assert value == pytest.approx(logged[f"test_{metric}"], abs=1e-9), metric

@@ -19,7 +19,7 @@ from functools import cache
 
 import numpy as np
 
-from experiments.data.splits import metric_safe
+from experiments.data.splits import class_keys
 from experiments.evaluation.metrics import ECE_BINS
 from experiments.evaluation.ranking import average_precision, ndcg, reciprocal_rank, tied_blocks
 from experiments.evaluation.test_scores import TestScores
@@ -160,10 +160,9 @@ def _multiclass(scores: TestScores, metric: str) -> Values:
         brier = ((probabilities - np.eye(classes)[labels]) ** 2).sum(axis=1)
         return _calibration(probabilities.max(axis=1), (predicted == labels).astype(float), metric, brier)
     per_class = {
-        f"{kind}_{metric_safe(name)}": (kind, k)
-        for k, name in enumerate(scores.label_names)
+        f"{kind}_{key}": (kind, k) for k, key in enumerate(class_keys(scores.label_names))
         for kind in ("precision", "recall", "f1")
-    }
+    }  # fmt: skip
     if (metric not in MULTICLASS and metric not in per_class) or classes > MAX_CLASSES:
         raise KeyError(metric)
     cells = np.zeros((len(labels), classes * classes))
