@@ -154,7 +154,8 @@ def power_markdown(report: pd.DataFrame, comparison: Comparison, differences: Se
     for _, row in report.iterrows():
         cells = [
             readable_group(comparison, row["group"]), readable_metric(row["metric"]), str(row["seeds"]),
-            f"{row['difference']:+.4f}", f"{row['spread']:.4f}", f"{row['power']:.2f}", seeds(row["seeds_needed"]),
+            f"{row['difference']:+.4f}".replace("-", "−"), f"{row['spread']:.4f}", f"{row['power']:.2f}",
+            seeds(row["seeds_needed"]),
         ]  # fmt: skip
         cells += [seeds(row[f"seeds_needed_{wanted:g}"]) for wanted in differences]
         lines.append("| " + " | ".join(cells) + " |")
