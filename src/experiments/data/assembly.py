@@ -255,7 +255,8 @@ def build_pair_splits(
     _check_fractions(carve)
     left = 1.0  # share of the training table still in train
     for split, fraction in carve.items():
-        rows["train"], rows[split] = _carve(rows["train"], fraction, left, split_seed, split)
+        with announced(f"{name}: carving {split} from train", len(rows["train"].labels), logger):
+            rows["train"], rows[split] = _carve(rows["train"], fraction, left, split_seed, split)
         left -= fraction
         logger.info("%s: %s carved from train (%d rows, %.0f%%)", name, split, len(rows[split].labels), 100 * fraction)
 
