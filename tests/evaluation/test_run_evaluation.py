@@ -90,7 +90,11 @@ def test_string_labelled_three_classes_run_end_to_end(compose_config, tracking_u
 
     names = ["contradiction", "entailment", "neutral"]
     labels = read_json(client, run_id, "data/labels.json")
-    assert labels == {"label_names": names, "label_ids": {"contradiction": 0, "entailment": 1, "neutral": 2}}
+    assert labels == {
+        "label_names": names,
+        "label_ids": {"contradiction": 0, "entailment": 1, "neutral": 2},
+        "metric_keys": {name: name for name in names},  # MLflow accepts these labels as they are
+    }
     decision = json.loads((tmp_path / "run" / "model" / DECISION_FILE).read_text())
     assert decision["label_names"] == names and decision["head"] == "multiclass"
     assert decision["threshold"] is None and decision["select_metric"] == "dev_f1_macro"
