@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 from sklearn.metrics import f1_score
 
 from experiments.calibration import IsotonicCalibration, NoCalibration, TemperatureScaling
@@ -143,3 +145,42 @@ def test_a_multiclass_decision_rule_has_no_threshold():
     labels = ["a", "b", "c"]
     rule = decision_rule(MulticlassHead(), labels, {"epoch": 1.0}, "f1", "dev_f1_macro", "fp32", NoCalibration())
     assert rule.threshold is None and rule.threshold_metric is None and rule.best_epoch == 1
+
+
+def test_a_calibration_naming_a_callable_is_never_imported(tmp_path: Path):
+    folder = saved_tiny_classifier(tmp_path / "model")
+    decision = json.loads((folder / "decision.json").read_text())
+    # A folder saved by an earlier version, whose calibrator's import path was replaced by a callable
+    tampered = {"name": "none", "class": "os.abort", "values": {}}
+    (folder / "decision.json").write_text(json.dumps({**decision, "calibration": tampered}))
+    loaded = load_in_a_fresh_process(folder)
+    assert loaded.returncode == 0, loaded.stderr[-2000:]
+    assert "BinarySigmoidHead" in loaded.stdout
+    assert NoCalibration().to_dict() == {"name": "none", "values": {}}  # no import path is written any more
+
+
+def test_an_unknown_calibration_name_is_refused_naming_the_file(tmp_path: Path):
+    folder = saved_tiny_classifier(tmp_path / "model")
+    decision = json.loads((folder / "decision.json").read_text())
+    (folder / "decision.json").write_text(json.dumps({**decision, "calibration": {"name": "os.abort", "values": {}}}))
+    with pytest.raises(
+        ValueError,
+        match=rf"^{re.escape(str(folder / 'decision.json'))}: unknown calibration 'os.abort'; the known calibrations "
+        r"are \['isotonic', 'none', 'platt', 'prior', 'temperature'\]$",
+    ):
+        PairClassifier.load(folder)
+
+
+def test_the_activation_a_model_folder_names_is_never_imported(tmp_path: Path):
+    folder = saved_tiny_classifier(tmp_path / "model")
+    settings = folder / "config_sentence_transformers.json"
+    config = json.loads(settings.read_text())
+    settings.write_text(json.dumps({**config, "activation_fn": "torch.nn.modules.activation.Tanh"}))
+    classifier = PairClassifier.load(folder)
+    assert type(classifier.model.activation_fn) is torch.nn.Identity
+    # A module class outside sentence-transformers is refused, not imported (no remote code)
+    modules = json.loads((folder / "modules.json").read_text())
+    modules[0]["type"] = "os.abort"
+    (folder / "modules.json").write_text(json.dumps(modules))
+    with pytest.raises(ValueError, match=r"'os\.abort', which is not part of Sentence Transformers"):
+        PairClassifier.load(folder)

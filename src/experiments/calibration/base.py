@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -37,8 +36,8 @@ class Calibrator(ABC):
     calibrated probabilities of the same shape as the head's scores.
 
     ``fit`` does the shared checks and calls ``_fit``; ``transform`` calls ``_transform``. A fitted
-    calibrator is written to ``decision.json`` as plain JSON (:meth:`to_dict`) and rebuilt from it
-    (:meth:`from_dict`), no pickles.
+    calibrator is written to ``decision.json`` as plain JSON (:meth:`to_dict`) and rebuilt from it by name
+    (:func:`experiments.calibration.calibrator_from_dict`): no pickles, no import paths.
 
     Args of ``fit``:
         logits: dev logits at the best epoch.
@@ -118,18 +117,14 @@ class Calibrator(ABC):
         """Set the fitted state from :meth:`fitted_values`."""
 
     def to_dict(self) -> dict[str, Any]:
-        """``{"name", "class", "values"}``: what ``decision.json`` records under ``calibration``."""
-        cls = type(self)
-        return {"name": self.name, "class": f"{cls.__module__}.{cls.__qualname__}", "values": self.fitted_values()}
+        """``{"name", "values"}``: what ``decision.json`` records under ``calibration``."""
+        return {"name": self.name, "values": self.fitted_values()}
 
-    @staticmethod
-    def from_dict(payload: dict[str, Any]) -> Calibrator:
-        """The fitted calibrator written by :meth:`to_dict`."""
-        module, _, name = payload["class"].rpartition(".")
-        calibrator: Calibrator = getattr(importlib.import_module(module), name)()
-        calibrator._restore(payload["values"])
-        calibrator.fitted = True
-        return calibrator
+    def restore(self, values: dict[str, Any]) -> Calibrator:
+        """Set the fitted state written by :meth:`to_dict` (``values``); return self."""
+        self._restore(values)
+        self.fitted = True
+        return self
 
 
 def check_both_classes(name: str, labels: np.ndarray) -> None:

@@ -52,7 +52,8 @@ def load_teacher(teacher: str, device: str) -> CrossEncoder:
             "of a finished run (its model_dir tag)"
         )
     try:
-        return CrossEncoder(teacher, device=device)
+        # No remote code, and no activation path from its config.json: the loss reads the raw logits.
+        return CrossEncoder(teacher, device=device, trust_remote_code=False, activation_fn=torch.nn.Identity())
     except (OSError, ValueError, KeyError) as error:
         first_line = next(iter(str(error).splitlines()), "")
         raise ConfigurationError(

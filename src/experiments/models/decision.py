@@ -12,9 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import torch
 from sentence_transformers.cross_encoder import CrossEncoder
 
-from experiments.calibration import Calibrator, NoCalibration
+from experiments.calibration import Calibrator, calibrator_from_dict
 from experiments.data.splits import DEV
 from experiments.heads import Head, head_by_name
 from experiments.models.precision import FP32, autocast
@@ -27,7 +28,7 @@ class DecisionRule:
     """How scores become labels: the threshold chosen on dev at the best epoch (binary heads).
 
     ``calibration`` is the fitted calibrator (:meth:`Calibrator.to_dict
-    <experiments.calibration.base.Calibrator.to_dict>`: name, class and fitted values); the threshold
+    <experiments.calibration.base.Calibrator.to_dict>`: its name and fitted values); the threshold
     was chosen on the calibrated dev scores. None (models saved before calibration existed) = none.
     """
 
@@ -99,27 +100,38 @@ class PairClassifier:
         classifier.predict([("how are glacier caves formed?", "A glacier cave is a cave formed within ice.")])
     """
 
-    def __init__(self, model: CrossEncoder, head: Head, rule: DecisionRule) -> None:
+    def __init__(
+        self, model: CrossEncoder, head: Head, rule: DecisionRule, calibrator: Calibrator | None = None
+    ) -> None:
         self.model = model
         self.head = head
         self.rule = rule
-        self.calibrator: Calibrator = Calibrator.from_dict(rule.calibration) if rule.calibration else NoCalibration()
+        self.calibrator: Calibrator = calibrator or calibrator_from_dict(rule.calibration)
 
     @classmethod
     def load(cls, folder: str | Path, device: str | None = None) -> PairClassifier:
+        """The classifier saved in ``folder``; nothing in the folder chooses code to run.
+
+        The head and the calibrator are looked up by name in fixed tables (:data:`experiments.heads.HEADS`,
+        :data:`experiments.calibration.CALIBRATORS`); the CrossEncoder loads without remote code and with an
+        identity activation, so the activation path its ``config.json`` may name is never imported.
+        """
         folder = Path(folder)
         decision_path = folder / DECISION_FILE
         if not decision_path.is_file():
             raise FileNotFoundError(f"{decision_path} not found: {folder} is not a saved classifier")
         payload = json.loads(decision_path.read_text(encoding="utf-8"))
-        # Folders saved before heads were looked up by name also hold the head's import path: never imported.
+        # Folders saved before heads and calibrators were looked up by name also hold import paths: never imported.
         payload.pop("head_class", None)
         rule = DecisionRule(**payload)
         try:
             head = head_by_name(rule.head)
+            calibrator = calibrator_from_dict(rule.calibration)
         except ValueError as error:
             raise ValueError(f"{decision_path}: {error}") from None
-        return cls(CrossEncoder(str(folder), device=device), head, rule)
+        # The head scores with its own activation (Head.logits): the model's is never read from config.json.
+        model = CrossEncoder(str(folder), device=device, trust_remote_code=False, activation_fn=torch.nn.Identity())
+        return cls(model, head, rule, calibrator)
 
     def predict_proba(self, pairs: Sequence[tuple[str, str]], batch_size: int = 64) -> np.ndarray:
         """Calibrated probabilities: of the positive class, shape (n,), for binary heads; (n, C) otherwise.

@@ -28,6 +28,7 @@ import torch
 from mlflow.tracking import MlflowClient
 from omegaconf import DictConfig, OmegaConf, open_dict
 
+from experiments.config.targets import check_targets
 from experiments.errors import ConfigurationError
 from experiments.reporting.runs import choice_tags
 from experiments.run.runner import train
@@ -80,6 +81,7 @@ def recorded_config(run_id: str, tracking_uri: str) -> DictConfig:
         config = OmegaConf.load(path)
     if not isinstance(config, DictConfig):
         raise ConfigurationError(f"{CONFIG_ARTIFACT} of run {run_id} is not a mapping")
+    check_targets(config, f"{CONFIG_ARTIFACT} of run {run_id}")  # the logged config names no code of its own
     return config
 
 
