@@ -14,9 +14,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+from mlflow.entities import Run
 from mlflow.tracking import MlflowClient
 from omegaconf import OmegaConf
 
+from experiments.config.targets import check_targets
 from experiments.data.splits import LABEL, PairSplits, column, query_groups, split_pairs
 from experiments.errors import ConfigurationError
 from experiments.evaluation import (
@@ -27,6 +29,7 @@ from experiments.evaluation import (
     tuned_binary_metrics,
 )
 from experiments.models.decision import PairClassifier
+from experiments.models.digest import folder_digest
 from experiments.run.building import prepare_data
 from experiments.tracking import MlflowTracker
 from experiments.tracking.names import mlflow_metric_name
@@ -66,6 +69,37 @@ def ensemble_metrics(
     return {**{f"dev_{k}": v for k, v in dev.items()}, **{f"test_{k}": v for k, v in test.items()}}
 
 
+def check_distinct_models(runs: Sequence[Run]) -> None:
+    """Each run's ``model_dir`` is a folder of its own that still holds the model the run saved (tag ``model_digest``).
+
+    Two runs that shared an ``output_dir`` name one folder, which holds the later model: averaging them would
+    score one model twice.
+    """
+    folders: dict[Path, str] = {}
+    digests: dict[str, str] = {}
+    for run in runs:
+        run_id, folder = run.info.run_id, Path(run.data.tags["model_dir"]).resolve()
+        if folder in folders:
+            raise ConfigurationError(
+                f"runs {folders[folder]} and {run_id} name the same model folder {folder}, which holds one model: "
+                "an ensemble needs runs with models of their own"
+            )
+        folders[folder] = run_id
+        digest = folder_digest(folder)
+        recorded = run.data.tags.get("model_digest")
+        if recorded is not None and recorded != digest:
+            raise ConfigurationError(
+                f"run {run_id}: its model folder {folder} no longer holds the model the run saved "
+                f"(model_digest {recorded}, the folder now {digest})"
+            )
+        if digest in digests:
+            raise ConfigurationError(
+                f"runs {digests[digest]} and {run_id} hold identical models (model folders with digest {digest}): "
+                "an ensemble needs distinct models"
+            )
+        digests[digest] = run_id
+
+
 def evaluate_ensemble(
     run_ids: Sequence[str], tracking_uri: str = DEFAULT_URI, batch_size: int = 64
 ) -> dict[str, float]:
@@ -77,6 +111,7 @@ def evaluate_ensemble(
     for run in runs:
         if "model_dir" not in run.data.tags or not Path(run.data.tags["model_dir"]).is_dir():
             raise ConfigurationError(f"run {run.info.run_id} has no saved model (tag model_dir) on this machine")
+    check_distinct_models(runs)
     for split in ("dev", "test"):
         prints = {run.data.tags.get(f"data_fingerprint_{split}") for run in runs}
         if len(prints) != 1:
@@ -86,6 +121,7 @@ def evaluate_ensemble(
     with tempfile.TemporaryDirectory() as folder:
         config_path = client.download_artifacts(run_ids[0], "config/resolved.yaml", folder)
         cfg = OmegaConf.load(config_path)
+    check_targets(cfg, f"config/resolved.yaml of run {run_ids[0]}")  # the logged config names no code of its own
     data = prepare_data(cfg)
     classifiers = [PairClassifier.load(run.data.tags["model_dir"]) for run in runs]
     if len({classifier.rule.head for classifier in classifiers}) != 1:

@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from experiments.distributed import is_main_process
 from experiments.errors import ConfigurationError
 from experiments.tracking.mlflow_tracker import flatten
 
@@ -39,7 +40,12 @@ def config_differences(original: Mapping[str, Any], current: Mapping[str, Any]) 
 
 
 def pin_run_config(config: Mapping[str, Any], output_dir: str | Path, resume: bool) -> None:
-    """Write ``config`` (already redacted) to ``output_dir``; on ``resume`` first refuse one that differs."""
+    """Write ``config`` (already redacted) to ``output_dir``; on ``resume`` first refuse one that differs.
+
+    A new run creates the file only if it does not exist: that claims the folder, so that of two runs started
+    at once on one ``output_dir`` the second stops here, before its MLflow run exists. Under ``torchrun`` rank 0
+    writes it (the other ranks share its folder).
+    """
     path = Path(output_dir) / CONFIG_FILE
     if resume:
         if not path.is_file():
@@ -53,4 +59,13 @@ def pin_run_config(config: Mapping[str, Any], output_dir: str | Path, resume: bo
                 f"{'; '.join(differences)}; resume with the original settings, or start a new run without resume=true"
             )
         return
-    path.write_text(yaml.safe_dump(dict(config), sort_keys=False), encoding="utf-8")
+    if not is_main_process():
+        return
+    try:
+        with path.open("x", encoding="utf-8") as handle:
+            handle.write(yaml.safe_dump(dict(config), sort_keys=False))
+    except FileExistsError:
+        raise ConfigurationError(
+            f"output_dir={str(output_dir)!r} was claimed by another run started at the same moment (its {path.name} "
+            "appeared after this run checked the folder); choose another output_dir"
+        ) from None
