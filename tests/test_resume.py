@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import signal
 from pathlib import Path
 
@@ -51,3 +52,30 @@ def test_a_resume_with_another_config_is_refused_naming_the_keys(compose_config,
         train(compose_config(*changed))
     (run,) = runs(tracking_uri)
     assert run.info.status == "FINISHED" and run.data.params["seed"] == "42"
+
+
+def flip_labels(tsv: Path) -> None:
+    """Swap labels 0 and 1 in a WikiQA file (the label is the last column)."""
+    header, *rows = tsv.read_text(encoding="utf-8").splitlines(keepends=True)
+    flipped = [row[: row.rindex("\t") + 1] + ("1" if row.rstrip("\n").endswith("0") else "0") + "\n" for row in rows]
+    tsv.write_text(header + "".join(flipped), encoding="utf-8")
+
+
+def test_a_resume_on_changed_data_is_refused_naming_the_split(
+    compose_config, tracking_uri: str, tiny_wikiqa: Path, tmp_path: Path
+):
+    data = Path(shutil.copytree(tiny_wikiqa, tmp_path / "data"))
+    overrides = (*fast_overrides(data, epochs=1), "keep_checkpoints=true")
+    train(compose_config(*overrides))
+    (before,) = runs(tracking_uri)
+    flip_labels(data / "WikiQA-train.tsv")
+    with pytest.raises(
+        ConfigurationError,
+        match=r"^resume=true: the train data differs from the data the run in .*run started with \(fingerprints in "
+        r"data_fingerprints.json: train: [0-9a-f]{16} -> [0-9a-f]{16}\); resume with the original data, or start a "
+        r"new run without resume=true$",
+    ):
+        train(compose_config(*overrides, "resume=true"))
+    (after,) = runs(tracking_uri)  # the run was not touched
+    assert after.info.status == "FINISHED" and after.info.end_time == before.info.end_time
+    assert "error" not in after.data.tags
