@@ -5,6 +5,8 @@ predicts."""
 from __future__ import annotations
 
 import json
+import logging
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -212,3 +214,18 @@ def test_log_model_false_logs_no_model(compose_config, tiny_wikiqa: Path, tracki
     assert [artifact.path for artifact in client.list_artifacts(run.info.run_id, "model")] == []
     assert client.search_logged_models([run.info.experiment_id]) == []
     assert "model_uri" not in run.data.tags and Path(run.data.tags["model_dir"]).is_dir()
+
+
+def test_a_registry_refusal_at_the_end_leaves_the_run_finished(
+    compose_config, tiny_wikiqa: Path, tracking_uri: str, caplog: pytest.LogCaptureFixture
+):
+    with caplog.at_level(logging.WARNING):
+        train(compose_config(*fast_overrides(tiny_wikiqa, epochs=1), "tracking.register_model=team/qa"))
+    client = MlflowClient(tracking_uri)
+    (run,) = client.search_runs([client.get_experiment_by_name("crossencoder-imbalance").experiment_id])
+    assert run.info.status == "FINISHED" and "error" not in run.data.tags
+    refusal = run.data.tags["model_registration_error"]
+    assert re.fullmatch(r"'team/qa': .*Invalid model name 'team/qa'\. Names cannot contain '/' or ':'\.", refusal)
+    assert run.data.tags["model_uri"] == f"runs:/{run.info.run_id}/model"
+    assert client.search_registered_models() == []
+    assert f"The model runs:/{run.info.run_id}/model is logged but could not be registered as 'team/qa'" in caplog.text

@@ -9,6 +9,7 @@ any data is read; the claim itself is atomic (:func:`experiments.run.pinned_conf
 from __future__ import annotations
 
 import logging
+import os
 import re
 import shutil
 from collections.abc import Collection
@@ -20,17 +21,18 @@ from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR
 from experiments.distributed import is_main_process
 from experiments.errors import ConfigurationError
 from experiments.run.pinned_config import CONFIG_FILE
+from experiments.tracking.resume import RUN_ID_FILE
 
 logger = logging.getLogger(__name__)
 
-# In output_dir: the MLflow run id, so that ``resume=true`` continues the same run.
-RUN_ID_FILE = "mlflow_run_id"
 # What a run writes into its output_dir that a later ``resume=true`` continues from.
 RUN_FILES = (RUN_ID_FILE, CONFIG_FILE)
 # What the trainer writes into its output folder: a checkpoint-<step> folder per save, and eval/ for the evaluator.
 TRAINER_FOLDERS = re.compile(rf"{PREFIX_CHECKPOINT_DIR}-\d+|eval")
 # Entries listed in a refusal (the rest are counted).
 LISTED = 5
+# The file each process writes and removes to check that output_dir can be written (one per process under torchrun).
+PROBE = ".write-test"
 
 
 def hydra_job_files(output_dir: str | Path | None = None) -> frozenset[str]:
@@ -59,7 +61,11 @@ def check_output_dir(output_dir: str | Path, resume: bool, own_files: Collection
     folder = Path(output_dir)
     if resume or not is_main_process() or not folder.is_dir():
         return
-    held = sorted(path.name + ("/" if path.is_dir() else "") for path in folder.iterdir() if path.name not in own_files)
+    held = sorted(
+        path.name + ("/" if path.is_dir() else "")
+        for path in folder.iterdir()
+        if path.name not in own_files and not path.name.startswith(PROBE)
+    )
     if not held:
         return
     shown = ", ".join(held[:LISTED]) + (f" and {len(held) - LISTED} more" if len(held) > LISTED else "")
@@ -75,6 +81,19 @@ def check_output_dir(output_dir: str | Path, resume: bool, own_files: Collection
         f"output_dir={str(folder)!r} is not empty ({shown}); a new run needs an empty or new folder, "
         "so that it neither replaces nor deletes files it did not write: choose another output_dir"
     )
+
+
+def prepare_output_dir(output_dir: str | Path, resume: bool, own_files: Collection[str] = ()) -> None:
+    """:func:`check_output_dir`, then create ``output_dir`` and check that it can be written (one line if not)."""
+    folder = Path(output_dir)
+    check_output_dir(folder, resume, own_files)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / f"{PROBE}-{os.getpid()}"
+        probe.write_text("ok")
+        probe.unlink()
+    except OSError as error:
+        raise ConfigurationError(f"output_dir={str(folder)!r} cannot be written: {error}") from error
 
 
 def remove_checkpoints(folder: str | Path) -> None:

@@ -39,12 +39,13 @@ def config_differences(original: Mapping[str, Any], current: Mapping[str, Any]) 
     ]
 
 
-def pin_run_config(config: Mapping[str, Any], output_dir: str | Path, resume: bool) -> None:
+def pin_run_config(config: Mapping[str, Any], output_dir: str | Path, resume: bool, claim: bool = True) -> None:
     """Write ``config`` (already redacted) to ``output_dir``; on ``resume`` first refuse one that differs.
 
-    A new run creates the file only if it does not exist: that claims the folder, so that of two runs started
-    at once on one ``output_dir`` the second stops here, before its MLflow run exists. Under ``torchrun`` rank 0
-    writes it (the other ranks share its folder).
+    With ``claim`` (a new run, ``resume=false``) the file is created only if it does not exist: that claims the
+    folder, so that of two runs started at once on one ``output_dir`` the second stops here, before its MLflow
+    run exists (``resume=auto`` starting afresh overwrites it). Under ``torchrun`` rank 0 writes it (the other
+    ranks share its folder).
     """
     path = Path(output_dir) / CONFIG_FILE
     if resume:
@@ -62,7 +63,7 @@ def pin_run_config(config: Mapping[str, Any], output_dir: str | Path, resume: bo
     if not is_main_process():
         return
     try:
-        with path.open("x", encoding="utf-8") as handle:
+        with path.open("x" if claim else "w", encoding="utf-8") as handle:
             handle.write(yaml.safe_dump(dict(config), sort_keys=False))
     except FileExistsError:
         raise ConfigurationError(

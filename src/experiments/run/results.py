@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -17,6 +16,8 @@ from experiments.evaluation.held_out import HeldOutScores
 from experiments.evaluation.report import FOLDER, evaluation_figures, reliability_figures, threshold_table
 from experiments.heads.base import Head
 from experiments.models.decision import DecisionRule, save_classifier
+from experiments.models.digest import folder_digest
+from experiments.run.output_dir import remove_checkpoints
 from experiments.tracking import MlflowTracker
 from experiments.tracking.resume import CHECKPOINTS
 
@@ -89,8 +90,8 @@ def save_model(
     if not is_main_process():  # one writer per run under torchrun
         return None
     model_dir = save_classifier(model, head, rule, Path(output_dir) / MODEL_FOLDER)
-    tracker.set_tags({"model_dir": str(model_dir.resolve())})
+    tracker.set_tags({"model_dir": str(model_dir.resolve()), "model_digest": folder_digest(model_dir)})
     tracker.log_classifier(model_dir)
     if not keep_checkpoints:
-        shutil.rmtree(Path(output_dir) / CHECKPOINTS, ignore_errors=True)
+        remove_checkpoints(Path(output_dir) / CHECKPOINTS)  # the trainer's own folders, nothing else
     return model_dir

@@ -14,14 +14,15 @@ from omegaconf import DictConfig, OmegaConf, open_dict
 from experiments.calibration import Calibrator, fit_calibration
 from experiments.config import check_config
 from experiments.data.splits import DEV, LABEL, TEST, PairSplits, class_counts
-from experiments.errors import ConfigurationError
 from experiments.evaluation.held_out import score_test_split
 from experiments.evaluation.selection import tested_epoch
 from experiments.models.decision import decision_rule
 from experiments.run.building import build, build_evaluator, plan_run
 from experiments.run.console import run_summary
 from experiments.run.cross_validation import aggregate, fold_splits
+from experiments.run.output_dir import hydra_job_files, prepare_output_dir
 from experiments.run.pinned_config import pin_run_config
+from experiments.run.pinned_data import pin_data_fingerprints
 from experiments.run.plan import RunPlan
 from experiments.run.results import log_evaluation, save_model, summary_metrics
 from experiments.run.signals import terminate_gracefully
@@ -45,14 +46,7 @@ logger = logging.getLogger(__name__)
 def check_run_config(cfg: DictConfig) -> None:
     """Checks that need no data: value ranges (:func:`experiments.config.check_config`) and the output folder."""
     check_config(cfg)
-    output_dir = Path(cfg.output_dir)
-    try:
-        output_dir.mkdir(parents=True, exist_ok=True)
-        probe = output_dir / ".write-test"
-        probe.write_text("ok")
-        probe.unlink()
-    except OSError as error:
-        raise ConfigurationError(f"output_dir={str(output_dir)!r} cannot be written: {error}") from error
+    prepare_output_dir(cfg.output_dir, cfg.resume, hydra_job_files(cfg.output_dir))  # a new run's folder is its own
 
 
 def train(cfg: DictConfig) -> dict[str, float]:
@@ -61,8 +55,11 @@ def train(cfg: DictConfig) -> dict[str, float]:
     resume = resume_point(cfg.output_dir, cfg.resume, cfg.trainer.save_checkpoints)
     resolved = redact_config(OmegaConf.to_container(cfg, resolve=True))  # no credential is ever written
     transformers.set_seed(cfg.seed)
-    plan = None if in_sweep() else plan_run(cfg)  # a single run's bad data or config leaves no MLflow run
-    pin_run_config(resolved, cfg.output_dir, resume=resume.resuming)
+    # A single run's bad data or config leaves no MLflow run; a resume on changed data leaves its run untouched.
+    plan = plan_run(cfg) if not in_sweep() or resume.resuming else None
+    pin_run_config(resolved, cfg.output_dir, resume=resume.resuming, claim=not cfg.resume)
+    if plan is not None:
+        pin_data_fingerprints(plan.data, cfg.output_dir, resume.resuming)
     tags = redact_config(job_tags() | provenance_tags(cfg.seed))
     name = run_name(tags, cfg.seed, tags.get("sweep_job"))
     tracker: MlflowTracker = build(cfg.tracking, run_name=name, tags=tags, run_id=resume.run_id)
@@ -73,7 +70,9 @@ def train(cfg: DictConfig) -> dict[str, float]:
         tracker.log_params({key: value for key, value in resolved.items() if key != "resume"})
         tracker.log_params(override_params(tags.get("overrides", ""), set(flatten(resolved))))  # type: ignore[arg-type]
         tracker.log_text(OmegaConf.to_yaml(resolved), "config/resolved.yaml")
-        plan = plan or plan_run(cfg)
+        if plan is None:  # a sweep job plans inside its run, which then records a data error
+            plan = plan_run(cfg)
+            pin_data_fingerprints(plan.data, cfg.output_dir, resume.resuming)
         if cfg.cv.folds:
             return cross_validate(cfg, tracker, plan.data)
         return _run(cfg, tracker, plan, resume.checkpoint)

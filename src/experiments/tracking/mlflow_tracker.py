@@ -22,6 +22,7 @@ from experiments.run.signals import Terminated
 from experiments.tracking.credentials import redact
 from experiments.tracking.names import mlflow_metrics
 from experiments.tracking.store import ensure_experiment
+from experiments.tracking.store_full import TrackingStoreFull, quiet_full_store_tracebacks, store_full_error
 from experiments.tracking.store_lock import open_client, sqlite_database
 from experiments.tracking.tags import PARENT_TAG, RESUMED_AFTER_TAG
 from experiments.tracking.unreachable import GuardedClient, TrackingServerUnreachable, bound_http_retries
@@ -71,10 +72,14 @@ def check_server(tracking_uri: str, timeout: float) -> None:
 
 @contextmanager
 def read_only_store_named(tracking_uri: str) -> Iterator[None]:
-    """A SQLite store that cannot be written fails with one line naming the database, not SQLAlchemy's traceback."""
+    """A SQLite store that cannot be written (read-only, or its disk full) fails with one line naming the database,
+    not SQLAlchemy's traceback."""
     try:
         yield
     except MlflowException as error:
+        full = store_full_error(error, tracking_uri)
+        if full is not None:
+            raise full from None
         if "readonly database" not in str(error):
             raise
         database = sqlite_database(tracking_uri)
@@ -131,6 +136,7 @@ class MlflowTracker:
         self.health_timeout = health_timeout
         if tracking_uri.startswith(("http://", "https://")):
             bound_http_retries()
+        quiet_full_store_tracebacks()
         self.client = GuardedClient(open_client(tracking_uri), tracking_uri)
         self.run_id: str | None = None
         self._resume_run_id = run_id
@@ -205,15 +211,22 @@ class MlflowTracker:
             self.set_tags({"error": f"TrialPruned: {exc}", "pruned": "true", "pruned_at_epoch": exc.epoch})
             self.end(RunStatus.to_string(RunStatus.KILLED))
             return
-        status = RunStatus.KILLED if isinstance(exc, KeyboardInterrupt | Terminated) else RunStatus.FAILED
+        status = RunStatus.to_string(
+            RunStatus.KILLED if isinstance(exc, KeyboardInterrupt | Terminated) else RunStatus.FAILED
+        )
+        # The status first: an update in place, which a store whose disk is full can usually still take.
+        # The run's own error stays the one raised.
         try:
-            try:
-                self.set_tags({"error": redact(f"{type(exc).__name__}: {exc}")[:5000]})
-                self.log_text(redact("".join(traceback.format_exception(exc_type, exc, tb))), "error.txt")
-            finally:
-                self.end(RunStatus.to_string(status))
-        except TrackingServerUnreachable as unreachable:  # keep the run's own error as the one raised
-            logger.error("MLflow run %s could not be marked %s: %s", self.run_id, status, unreachable)
+            self.end(status)
+        except (TrackingServerUnreachable, TrackingStoreFull) as error:
+            stays = "MLflow run %s could not be marked %s and stays RUNNING until resume=true continues it: %s"
+            logger.error(stays, self.run_id, status, error)
+            return
+        try:
+            self.set_tags({"error": redact(f"{type(exc).__name__}: {exc}")[:5000]})
+            self.log_text(redact("".join(traceback.format_exception(exc_type, exc, tb))), "error.txt")
+        except (TrackingServerUnreachable, TrackingStoreFull) as error:
+            logger.error("MLflow run %s is marked %s; its error could not be recorded: %s", self.run_id, status, error)
 
     def log_params(self, params: Mapping[str, Any]) -> None:
         """Log params; in a continued run, those already logged are kept (MLflow params cannot change)."""

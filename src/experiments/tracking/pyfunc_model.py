@@ -20,6 +20,7 @@ from typing import Any
 import mlflow
 import pandas as pd
 from mlflow.entities import LoggedModel, LoggedModelOutput, LoggedModelStatus, Metric
+from mlflow.exceptions import MlflowException
 from mlflow.models import Model, ModelSignature
 from mlflow.models.model import MLMODEL_FILE_NAME
 from mlflow.pyfunc import PythonModel, PythonModelContext
@@ -29,7 +30,9 @@ from mlflow.utils.mlflow_tags import MLFLOW_MODEL_VERSIONS
 
 import experiments
 from experiments.models.decision import DECISION_FILE, PairClassifier
+from experiments.tracking.credentials import redact
 from experiments.tracking.provenance import package_versions
+from experiments.tracking.tags import REGISTRATION_ERROR_TAG
 
 logger = logging.getLogger(__name__)
 
@@ -121,8 +124,14 @@ def log_classifier(client: MlflowClient, run_id: str, model_dir: str | Path, reg
     client.finalize_logged_model(logged.model_id, LoggedModelStatus.READY)
     uri = f"models:/{logged.model_id}"
     if register_as:
-        version = register(client, logged, register_as)
-        logger.info("Registered %s as model %r version %s", uri, register_as, version)
+        try:
+            version = register(client, logged, register_as)
+        except MlflowException as error:  # the run's results and model are complete: it is not a failed run
+            reason = redact(str(error)).splitlines()[0][:300] if str(error) else type(error).__name__
+            logger.warning("The model %s is logged but could not be registered as %r: %s", uri, register_as, reason)
+            client.set_tag(run_id, REGISTRATION_ERROR_TAG, f"{register_as!r}: {reason}")
+        else:
+            logger.info("Registered %s as model %r version %s", uri, register_as, version)
     return uri
 
 

@@ -78,5 +78,9 @@ def resume_point(output_dir: str | Path, resume: bool | str | None, save_checkpo
 
 
 def record_run_id(output_dir: str | Path, run_id: str | None) -> None:
-    """Write the MLflow run's id into ``output_dir``, where ``resume=true`` finds it."""
-    (Path(output_dir) / RUN_ID_FILE).write_text(str(run_id), encoding="utf-8")
+    """Write the MLflow run's id into ``output_dir``, where ``resume=true`` finds it.
+
+    Under ``torchrun`` only rank 0 has a run (the others' ``run_id`` is None and writes nothing).
+    """
+    if run_id is not None:
+        (Path(output_dir) / RUN_ID_FILE).write_text(run_id, encoding="utf-8")

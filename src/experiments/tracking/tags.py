@@ -20,6 +20,8 @@ PARENT_RUN_ENV = "EXPERIMENTS_SWEEP_PARENT_RUN_ID"
 
 # On a resumed run: the error that had stopped it (its ``error`` tag before the resume).
 RESUMED_AFTER_TAG = "resumed_after"
+# Set when the run's model was logged but the Model Registry refused it (the run's results are complete).
+REGISTRATION_ERROR_TAG = "model_registration_error"
 
 FINISHED = RunStatus.to_string(RunStatus.FINISHED)
 FAILED = RunStatus.to_string(RunStatus.FAILED)

@@ -18,6 +18,7 @@ import requests
 from mlflow.tracking import MlflowClient
 
 from experiments.tracking.credentials import redact
+from experiments.tracking.store_full import store_full_error
 
 # About 10 s for a refused connection and 3 × 30 s for a silent one, instead of minutes.
 HTTP_RETRY_DEFAULTS = {
@@ -60,7 +61,8 @@ def is_unreachable(error: BaseException) -> bool:
 
 
 class GuardedClient:
-    """An :class:`MlflowClient` whose calls raise :class:`TrackingServerUnreachable` when the server is gone."""
+    """An :class:`MlflowClient` whose calls raise :class:`TrackingServerUnreachable` when the server is gone, and
+    :class:`~experiments.tracking.store_full.TrackingStoreFull` (one line) when the store's disk is full."""
 
     def __init__(self, client: MlflowClient, tracking_uri: str) -> None:
         self._client = client
@@ -78,6 +80,9 @@ class GuardedClient:
                 return call(*args, **kwargs)
             except Exception as error:  # MlflowException, or a requests error from an artifact upload
                 if not is_unreachable(error):
+                    full = store_full_error(error, self._tracking_uri)
+                    if full is not None:
+                        raise full from None
                     raise
                 reason = redact(str(error)).splitlines()[0][:300]
                 raise TrackingServerUnreachable(
