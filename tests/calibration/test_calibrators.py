@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 from scipy.special import expit, softmax
 from sklearn.metrics import average_precision_score, brier_score_loss
 
 from experiments.calibration import (
+    CALIBRATORS,
     Calibrator,
     ClassCounts,
     IsotonicCalibration,
@@ -18,6 +21,7 @@ from experiments.calibration import (
     PlattScaling,
     PriorCorrection,
     TemperatureScaling,
+    calibrator_from_dict,
 )
 from experiments.errors import ConfigurationError
 from experiments.evaluation.metrics import brier_score, expected_calibration_error
@@ -27,6 +31,7 @@ from experiments.losses import FocalLoss, LogitAdjustedLoss, inverse_frequency_l
 from experiments.losses.priors import effective_class_counts
 from experiments.models import tiny_cross_encoder
 from experiments.regularization.fgm import AdversarialEmbeddingLoss
+from experiments.train import config_dir
 
 MONOTONE = [NoCalibration, PriorCorrection, TemperatureScaling, PlattScaling]
 ALL = [*MONOTONE, IsotonicCalibration]
@@ -140,9 +145,18 @@ def test_a_fitted_calibrator_survives_json(calibrator_class: type[Calibrator]):
     fitted = calibrator_class().fit(dev_logits, dev_labels, ClassCounts([1, 1], [19, 1]))
     payload = json.loads(json.dumps(fitted.to_dict()))
     assert payload["name"] == calibrator_class.name
-    restored = Calibrator.from_dict(payload)
+    restored = calibrator_from_dict(payload)
     grid = np.linspace(-30.0, 30.0, 2001)
     np.testing.assert_array_equal(restored.transform(grid), fitted.transform(grid))
+
+
+def test_every_calibration_option_is_in_the_table_a_saved_model_names_it_by():
+    options = {
+        path.stem: yaml.safe_load(path.read_text()) for path in (Path(config_dir()) / "calibration").glob("*.yaml")
+    }
+    by_name = {name: f"{cls.__module__.rsplit('.', 1)[0]}.{cls.__name__}" for name, cls in CALIBRATORS.items()}
+    assert {name: option["_target_"] for name, option in options.items()} == by_name
+    assert set(CALIBRATORS.values()) == set(ALL)
 
 
 def test_an_unfitted_calibrator_refuses_to_transform():
