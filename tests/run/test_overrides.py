@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -114,3 +115,11 @@ def test_hydras_own_groups_and_keys_are_one_line_too():
         ConfigurationError, match=r"^Could not override 'hydra.no_such_key': Key 'no_such_key' not in 'HydraConf'$"
     ):
         check("hydra.no_such_key=1")
+
+
+def test_a_misspelt_key_in_an_experiment_file_is_one_line_for_a_single_run(tmp_path: Path):
+    conf = tmp_path / "conf"
+    shutil.copytree(config_dir(), conf)
+    (conf / "experiment" / "mine.yaml").write_text("# @package _global_\ntrainer:\n  epoch: 3\n")
+    with pytest.raises(ConfigurationError, match=r"^In 'experiment/mine': Key 'epoch' not in 'TrainerConfig'$"):
+        check_command_line(["experiment=mine"], str(conf), "train", multirun=False)

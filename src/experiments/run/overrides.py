@@ -28,6 +28,7 @@ from hydra.errors import ConfigCompositionException, HydraException, MissingConf
 from hydra.types import RunMode
 from omegaconf import DictConfig, ListConfig
 
+from experiments.config import register_configs
 from experiments.errors import ConfigurationError
 from experiments.run.preflight import preflight
 
@@ -136,6 +137,7 @@ def _compose_line(override: Override) -> str | None:
 
 def compose_config(config_dir: str, config_name: str, overrides: Sequence[str], with_hydra: bool = False) -> DictConfig:
     """``config_name`` composed with ``overrides`` through Hydra's compose API, leaving no global Hydra state."""
+    register_configs()  # the schemas the YAML files extend
     GlobalHydra.instance().clear()
     try:
         with initialize_config_dir(config_dir=config_dir, version_base="1.3"):
@@ -146,7 +148,10 @@ def compose_config(config_dir: str, config_name: str, overrides: Sequence[str], 
 
 def _one_line(error: HydraException) -> str:
     """Hydra's composition error on one line: its first line, with the cause's or the options Hydra lists."""
-    first = str(error).strip().splitlines()[0].rstrip(".") if str(error).strip() else type(error).__name__
+    lines = [line.strip() for line in str(error).strip().splitlines() if line.strip()] or [type(error).__name__]
+    first = lines[0].rstrip(".")
+    if first.endswith(":") and len(lines) > 1:  # "In 'experiment/x': ConfigKeyError raised while composing config:"
+        first = f"{first.split(': ', 1)[0]}: {lines[1]}"
     if isinstance(error, MissingConfigException) and error.options:
         return f"{first}; choose one of {', '.join(error.options)}"
     cause = str(error.__cause__).strip().splitlines()[0] if error.__cause__ and str(error.__cause__).strip() else ""
