@@ -86,5 +86,6 @@ def test_snli_end_to_end_logs_labels_class_shares_and_fingerprints(
     assert labels == {
         "label_names": ["entailment", "neutral", "contradiction"],
         "label_ids": {"entailment": 0, "neutral": 1, "contradiction": 2},
+        "metric_keys": {"entailment": "entailment", "neutral": "neutral", "contradiction": "contradiction"},
     }
     assert PairClassifier.load(tmp_path / "run" / "model").rule.label_names == labels["label_names"]
