@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 import pytest
+import torch
 from hydra import compose, initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
 from hydra.core.hydra_config import HydraConfig
@@ -45,6 +46,11 @@ from experiments.train import config_dir
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+# The tiny model's tensors are too small for intra-op threads: on a shared 2-core machine two threads that
+# spin-wait cost several times the CPU of one (400 steps of a one-logit fit: 1.5 s against 0.16 s). One thread
+# here, and in the processes the tests launch, so a run and its resumption or reproduction compute alike.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+torch.set_num_threads(int(os.environ["OMP_NUM_THREADS"]))
 
 ComposeFn = Callable[..., DictConfig]
 
