@@ -42,17 +42,17 @@ from mlflow.tracking import MlflowClient
 from omegaconf import DictConfig, OmegaConf
 
 from experiments.calibration import Calibrator, ClassCounts
+from experiments.config.location import config_dir
 from experiments.data.splits import DEV, LABEL, TEST, class_counts
 from experiments.evaluation.held_out import metrics_at_dev_thresholds
 from experiments.losses.priors import effective_class_counts
 from experiments.models.decision import PairClassifier
-from experiments.models.precision import autocast
+from experiments.precision import autocast
 from experiments.run.building import build, build_evaluator, prepare_data
 from experiments.run.pinned_config import CONFIG_FILE
 from experiments.run.runner import train
 from experiments.tracking.names import mlflow_metric_name
 from experiments.tracking.resume import RUN_ID_FILE
-from experiments.train import config_dir
 
 CONFIGS = {
     "sampling=rotating": ["sampling=rotating"],

@@ -25,7 +25,7 @@ from common import WIKIQA, header
 
 from experiments.data.wikiqa import load_wikiqa
 from experiments.models.loading import load_cross_encoder
-from experiments.models.precision import autocast
+from experiments.precision import autocast
 from experiments.sampling.batching import length_grouped_batches, pair_lengths
 
 

@@ -98,8 +98,8 @@ def framework(data: Path, work: Path, model_name: str, bf16: bool, args: argpars
     from mlflow.tracking import MlflowClient
     from omegaconf import open_dict
 
+    from experiments.config.location import config_dir
     from experiments.run.runner import train
-    from experiments.train import config_dir
 
     GlobalHydra.instance().clear()
     overrides = [

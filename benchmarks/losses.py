@@ -21,8 +21,8 @@ from common import markdown_table
 from hydra import compose, initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
 
+from experiments.config.location import config_dir
 from experiments.run.runner import train
-from experiments.train import config_dir
 
 LOSSES = sorted(path.stem for path in (Path(config_dir()) / "loss").glob("*.yaml"))
 COLUMNS = {

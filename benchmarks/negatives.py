@@ -45,8 +45,8 @@ def main() -> None:
     parser.add_argument("--modes", nargs="*", default=list(MODES), choices=list(MODES))
     args = parser.parse_args()
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+    from experiments.config.location import config_dir
     from experiments.run.runner import train
-    from experiments.train import config_dir
 
     print("command:", "python", " ".join(sys.argv), flush=True)
     common = [

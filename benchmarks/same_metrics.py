@@ -37,8 +37,7 @@ from pathlib import Path
 from mlflow.entities import Run
 from mlflow.tracking import MlflowClient
 
-from experiments.run.training import TIMING_METRICS
-from experiments.tracking.names import mlflow_metric_name
+from experiments.tracking.names import TIMING_METRICS, mlflow_metric_name
 from experiments.tracking.tags import PARENT_TAG, SWEEP_PARENT_TAG
 
 logger = logging.getLogger(__name__)

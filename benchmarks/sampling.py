@@ -23,8 +23,8 @@ from hydra.core.hydra_config import HydraConfig
 from mlflow.tracking import MlflowClient
 from omegaconf import DictConfig, open_dict
 
+from experiments.config.location import config_dir
 from experiments.run.runner import train
-from experiments.train import config_dir
 
 CANDIDATE_LOSSES = ("plain", "inverse_frequency")
 EXPERIMENT = "sampling-benchmark"

@@ -30,10 +30,10 @@ from hydra import compose, initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
 from mlflow.tracking import MlflowClient
 
+from experiments.config.location import config_dir
 from experiments.reporting.ensemble import evaluate_ensemble
 from experiments.run.runner import train
 from experiments.tracking.resume import RUN_ID_FILE
-from experiments.train import config_dir
 
 KEYS = ("best_dev_f1", "best_dev_average_precision", "test_f1", "test_average_precision", "test_mcc")
 HEADER = ["tool", "run", "epochs trained", "train s", "dev F1", "dev AP", "test F1", "test AP", "test MCC"]

@@ -40,8 +40,8 @@ from omegaconf import DictConfig, open_dict
 from transformers import Trainer
 
 from experiments.config import register_configs
+from experiments.config.location import config_dir
 from experiments.run import runner
-from experiments.train import config_dir
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")

@@ -15,8 +15,7 @@ from omegaconf import open_dict
 
 from experiments.errors import ConfigurationError
 from experiments.run.runner import train
-from experiments.run.training import last_checkpoint
-from experiments.tracking.resume import RUN_ID_FILE
+from experiments.tracking.resume import RUN_ID_FILE, last_checkpoint
 from experiments.tracking.tags import SWEEP_PARENT_TAG
 from tests.conftest import fast_overrides
 

@@ -19,6 +19,7 @@ from mlflow.tracking import MlflowClient
 from omegaconf import OmegaConf
 
 from experiments.config import register_configs
+from experiments.config.location import config_dir
 from experiments.errors import ConfigurationError
 from experiments.models.digest import folder_digest
 from experiments.reporting.ensemble import evaluate_ensemble
@@ -26,7 +27,6 @@ from experiments.reporting.reproduce import reproduce
 from experiments.run.output_dir import remove_checkpoints
 from experiments.run.pinned_config import pin_run_config
 from experiments.run.runner import train
-from experiments.train import config_dir
 from tests.conftest import fast_overrides
 from tests.test_decision import saved_tiny_classifier
 from tests.test_faults import runs

@@ -9,8 +9,8 @@ import pytest
 import torch
 from mlflow.tracking import MlflowClient
 
+from experiments import precision
 from experiments.errors import ConfigurationError
-from experiments.models import precision
 from experiments.run.runner import train
 from tests.conftest import fast_overrides
 
@@ -43,7 +43,7 @@ def test_auto_takes_bf16_on_a_cpu_that_has_it_and_fp32_on_one_that_does_not(monk
 
 def test_forced_bf16_on_a_cpu_without_it_is_allowed_with_a_warning(monkeypatch, tmp_path: Path, caplog):
     use_cpuinfo(monkeypatch, tmp_path, ZEN3)
-    with caplog.at_level(logging.WARNING, logger="experiments.models.precision"):
+    with caplog.at_level(logging.WARNING, logger="experiments.precision"):
         assert precision.resolve_precision("bf16", device="cpu") == "bf16"
     assert "no native bf16 arithmetic" in caplog.text
 

@@ -14,10 +14,13 @@ import threading
 from pathlib import Path
 
 import pytest
+from mlflow.tracking import MlflowClient
 
 from experiments.run.runner import train
-from experiments.run.signals import Terminated, terminate_gracefully
-from experiments.run.training import StopOnSignal, last_checkpoint
+from experiments.run.training import StopOnSignal
+from experiments.signals import Terminated, signals_held, terminate_gracefully
+from experiments.tracking.resume import last_checkpoint
+from experiments.tracking.unreachable import GuardedClient
 from tests.conftest import fast_overrides
 from tests.test_faults import runs, start_job, wait_for_checkpoint
 
@@ -153,3 +156,38 @@ def test_sighup_ends_the_block_like_sigterm_unless_the_job_runs_under_nohup():
         assert signal.getsignal(signal.SIGHUP) is signal.SIG_IGN
     finally:
         signal.signal(signal.SIGHUP, previous)
+
+
+class SignalsItselfMidWrite:
+    """An MLflow client whose ``set_tag`` receives ``signum`` after it started and before it writes."""
+
+    def __init__(self, client: MlflowClient, signum: int) -> None:
+        self.client = client
+        self.signum = signum
+
+    def set_tag(self, run_id: str, key: str, value: str) -> None:
+        os.kill(os.getpid(), self.signum)
+        for _ in range(10_000):  # bytecode for the handler to run in
+            pass
+        self.client.set_tag(run_id, key, value)
+
+
+@pytest.mark.parametrize(("signum", "expected"), [(signal.SIGTERM, Terminated), (signal.SIGINT, KeyboardInterrupt)])
+def test_a_signal_during_a_store_write_stops_the_job_after_the_write(tracking_uri: str, signum: int, expected: type):
+    client = MlflowClient(tracking_uri)
+    run = client.create_run(client.create_experiment("signals"))
+    guarded = GuardedClient(SignalsItselfMidWrite(client, signum), tracking_uri)
+    with terminate_gracefully(), pytest.raises(expected):
+        guarded.set_tag(run.info.run_id, "written", "yes")
+    assert client.get_run(run.info.run_id).data.tags["written"] == "yes", "the write was cut short"
+    client.set_terminated(run.info.run_id, status="KILLED")  # the store is not left locked
+    assert client.get_run(run.info.run_id).info.status == "KILLED"
+
+
+def test_a_signal_in_a_held_block_that_fails_still_stops_the_job():
+    with terminate_gracefully(), pytest.raises(Terminated) as stop, signals_held():
+        os.kill(os.getpid(), signal.SIGTERM)
+        for _ in range(10_000):
+            pass
+        raise ValueError("the write failed")
+    assert isinstance(stop.value.__context__, ValueError)

@@ -10,7 +10,7 @@ from transformers import EarlyStoppingCallback
 
 from experiments.config.trainer_arguments import OWNED_ARGUMENTS, check_extra_args
 from experiments.errors import ConfigurationError
-from experiments.models.precision import resolve_precision
+from experiments.precision import resolve_precision
 from experiments.run.training import (
     TimeBudget,
     TrainerSettings,

@@ -19,10 +19,11 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
 from experiments.config import register_configs
+from experiments.config.location import config_dir
 from experiments.errors import ConfigurationError, TrialPruned
 from experiments.run.interruption import close_progress_bars, interrupted_message
 from experiments.run.overrides import check_command_line
-from experiments.run.signals import Terminated
+from experiments.signals import Terminated
 from experiments.tracking.credentials import move_credentials_to_environment
 
 logger = logging.getLogger(__name__)
@@ -42,12 +43,6 @@ NOT_COMPOSED = (
     "config_name",
     "config_dir",
 )
-
-
-def config_dir() -> str:
-    """``conf/`` at the project root in a source checkout, ``experiments/conf`` in an installed wheel."""
-    packaged = Path(__file__).resolve().parent / "conf"
-    return str(packaged if packaged.is_dir() else Path(__file__).resolve().parents[2] / "conf")
 
 
 register_configs()
@@ -147,7 +142,7 @@ def main() -> float | None:
     """The Hydra app, with URI credentials moved to MLflow's env vars before Hydra records the command line.
 
     A misspelt option or key, or a single run's bad value, data file or model folder, ends with one line and
-    status 2 before Hydra starts. Ctrl-C (exit 130) and SIGTERM (:mod:`experiments.run.signals`, exit 143) end
+    status 2 before Hydra starts. Ctrl-C (exit 130) and SIGTERM (:mod:`experiments.signals`, exit 143) end
     with one line once the run is marked KILLED, saying how to resume it.
     """
     sys.argv = move_credentials_to_environment(sys.argv, os.environ)

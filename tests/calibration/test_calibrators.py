@@ -23,6 +23,7 @@ from experiments.calibration import (
     TemperatureScaling,
     calibrator_from_dict,
 )
+from experiments.config.location import config_dir
 from experiments.errors import ConfigurationError
 from experiments.evaluation.metrics import brier_score, expected_calibration_error
 from experiments.evaluation.ranking import ranking_metrics
@@ -31,7 +32,6 @@ from experiments.losses import FocalLoss, LogitAdjustedLoss, inverse_frequency_l
 from experiments.losses.priors import effective_class_counts
 from experiments.models import tiny_cross_encoder
 from experiments.regularization.fgm import AdversarialEmbeddingLoss
-from experiments.train import config_dir
 
 MONOTONE = [NoCalibration, PriorCorrection, TemperatureScaling, PlattScaling]
 ALL = [*MONOTONE, IsotonicCalibration]

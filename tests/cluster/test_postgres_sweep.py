@@ -12,7 +12,7 @@ import pytest
 from mlflow.entities import Run
 from mlflow.tracking import MlflowClient
 
-from experiments.run.training import last_checkpoint
+from experiments.tracking.resume import last_checkpoint
 from tests.cluster.conftest import TrackingServer
 from tests.conftest import fast_overrides
 from tests.sweeps.conftest import all_runs, experiment_runs, parent_run
@@ -75,8 +75,12 @@ def test_a_sweep_of_24_jobs_8_at_once_records_every_run_epoch_and_artifact(
             assert [point.step for point in client.get_metric_history(run.info.run_id, key)] == [1, 2], key
     files = {run.info.run_id: artifact_files(client, run.info.run_id) for run in runs}
     expected = files[runs[0].info.run_id]
-    assert {"config/resolved.yaml", "evaluation/summary.json", "model/MLmodel"} <= expected
+    assert {"config/resolved.yaml", "evaluation/summary.json", "evaluation/test_scores.npz"} <= expected
     assert all(found == expected for found in files.values())
+    models = client.search_logged_models([runs[0].info.experiment_id])  # MLflow 3: stored beside the run's files
+    assert sorted(model.source_run_id for model in models) == sorted(run.info.run_id for run in runs)
+    for model in models:
+        assert "MLmodel" in {artifact.path for artifact in client.list_logged_model_artifacts(model.model_id)}
     experiment_id = runs[0].info.experiment_id
     for run in runs:  # the server stored each listed file, and nothing else
         assert stored_files(pg_tracking.server.folder / "artifacts", experiment_id, run.info.run_id) == expected

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from mlflow.tracking import MlflowClient
 
-from experiments.run.training import last_checkpoint
+from experiments.tracking.resume import last_checkpoint
 from tests.conftest import fast_overrides
 from tests.sweeps.conftest import experiment_runs, parent_run
 from tests.sweeps.test_interrupted_sweep import stop_process_group, sweep_command, sweep_env

@@ -11,9 +11,9 @@ import optuna
 import pytest
 from mlflow.tracking import MlflowClient
 
-from experiments.sweeps.pruning import PRUNED_ATTR
-from experiments.sweeps.shared_study import JOB_ATTR, PARENT_ATTR
+from experiments.sweeps.shared_study import PARENT_ATTR
 from experiments.tracking.tags import PARENT_RUN_FILE
+from experiments.tracking.trial import JOB_ATTR, PRUNED_ATTR
 from tests.cluster.conftest import TrackingServer
 from tests.conftest import fast_overrides
 from tests.sweeps.conftest import all_runs, experiment_runs, parent_run

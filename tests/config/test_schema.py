@@ -13,10 +13,10 @@ from mlflow.tracking import MlflowClient
 from omegaconf import OmegaConf
 
 from experiments.config import check_config, register_configs
+from experiments.config.location import config_dir
 from experiments.config.schema import EvaluationConfig, RunConfig, TrackingConfig, TrainerConfig
 from experiments.errors import ConfigurationError
 from experiments.run.runner import check_run_config, train
-from experiments.train import config_dir
 
 
 def compose_only(*overrides: str, searchpath: Path | None = None):

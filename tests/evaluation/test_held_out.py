@@ -11,7 +11,7 @@ from experiments.evaluation import PairClassificationEvaluator, tuned_binary_met
 from experiments.evaluation.held_out import metrics_at_dev_thresholds, score_test_split
 from experiments.heads import BinarySigmoidHead, MulticlassHead
 from experiments.models import tiny_cross_encoder
-from experiments.models.precision import FP32
+from experiments.precision import FP32
 
 PAIRS = [(f"question {i}", f"answer {i % 3}") for i in range(8)]
 LABELS = [0, 1, 0, 0, 1, 1, 0, 0]

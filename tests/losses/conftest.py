@@ -13,8 +13,8 @@ from omegaconf import OmegaConf
 from sentence_transformers.cross_encoder import CrossEncoder
 from torch import nn
 
+from experiments.config.location import config_dir
 from experiments.models import tiny_cross_encoder
-from experiments.train import config_dir
 
 # Ranking losses train on anchors with several candidates (tested with their negatives modes in
 # tests/negatives); distillation needs a trained teacher (tests/test_ensemble_and_distillation.py).

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from experiments.config.location import config_dir
 from experiments.errors import ConfigurationError
 from experiments.run.overrides import check_command_line, group_options
-from experiments.train import config_dir
 
 LOSSES = (
     "dice, distillation, effective_number, focal, ghm, inverse_frequency, lambdaloss, listmle, listnet, "

@@ -9,8 +9,8 @@ import pytest
 from hydra.utils import instantiate
 from omegaconf import OmegaConf
 
+from experiments.config.location import config_dir
 from experiments.sampling import EpochSampler
-from experiments.train import config_dir
 
 OPTIONS = sorted(Path(config_dir(), "sampling").glob("*.yaml"))
 LABELS = {

@@ -12,12 +12,9 @@ from omegaconf import OmegaConf
 from transformers import TrainerControl, TrainerState, TrainingArguments
 
 from experiments.errors import ConfigurationError, TrialPruned
-from experiments.sweeps.pruning import PRUNED_ATTR, TrialReport, trial_callbacks
 from experiments.sweeps.shared_study import (
-    JOB_ATTR,
     PARENT_ATTR,
     directions,
-    find_trial,
     link_trial,
     prepare_storage,
     running_trials,
@@ -25,6 +22,7 @@ from experiments.sweeps.shared_study import (
     study_parent_run,
 )
 from experiments.tracking import MlflowTracker
+from experiments.tracking.trial import JOB_ATTR, PRUNED_ATTR, TrialReport, find_trial, trial_callbacks
 from tests.conftest import new_store
 from tests.sweeps.test_sweeps import compose_with_hydra
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from experiments.config.location import config_dir
 from experiments.errors import ConfigurationError
 from experiments.sweeps.slurm_script import main, slurm_script
-from experiments.train import config_dir
 
 GRID = ("experiment=smoke", "seed=1,2,3,4,5,6", "loss=plain,focal", "head=binary_sigmoid,binary_softmax")
 SLURM = ("hydra/launcher=submitit_slurm", "hydra.launcher.partition=gpu", "hydra.launcher.gpus_per_node=1")

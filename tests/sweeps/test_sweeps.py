@@ -12,7 +12,7 @@ from hydra.core.global_hydra import GlobalHydra
 from mlflow.entities import Run
 from mlflow.tracking import MlflowClient
 
-from experiments.train import config_dir
+from experiments.config.location import config_dir
 from tests.sweeps.conftest import TINY_JOB, Sweep, experiment_runs, parent_run, run_app
 
 PROVENANCE_TAGS = (

@@ -24,12 +24,12 @@ from omegaconf import open_dict
 
 import experiments
 from experiments.config import register_configs
+from experiments.config.location import config_dir
 from experiments.data.wikiqa import load_wikiqa
 from experiments.models.decision import PairClassifier
 from experiments.run.runner import train
 from experiments.tracking import MlflowTracker, mlflow_metric_name
 from experiments.tracking.names import run_name
-from experiments.train import config_dir
 from tests.conftest import fast_overrides
 
 

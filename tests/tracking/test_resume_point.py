@@ -9,8 +9,7 @@ import pytest
 
 from experiments.config import check_config
 from experiments.errors import ConfigurationError
-from experiments.run.training import TRAINER_STATE_FILE
-from experiments.tracking.resume import RUN_ID_FILE, ResumePoint, record_run_id, resume_point
+from experiments.tracking.resume import RUN_ID_FILE, TRAINER_STATE_FILE, ResumePoint, record_run_id, resume_point
 from tests.config.test_schema import compose_only
 
 

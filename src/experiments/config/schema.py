@@ -21,7 +21,7 @@ from experiments.config.trainer_arguments import check_extra_args
 from experiments.errors import ConfigurationError
 from experiments.evaluation.direction import LOWER_IS_BETTER, lower_is_better
 from experiments.evaluation.thresholds import THRESHOLD_METRICS
-from experiments.models.precision import PRECISIONS
+from experiments.precision import PRECISIONS
 
 
 @dataclass

@@ -38,7 +38,7 @@ def _targets(node: Any, path: str = "") -> Iterator[tuple[str, Any]]:
 def registered_targets(conf_dir: str | None = None) -> frozenset[str]:
     """Every ``_target_`` named in the YAML files under ``conf_dir`` (the project's ``conf/`` by default)."""
     if conf_dir is None:
-        from experiments.train import config_dir
+        from experiments.config.location import config_dir
 
         conf_dir = config_dir()
     found = set()

@@ -5,17 +5,20 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from sentence_transformers.cross_encoder import CrossEncoder
 
-from experiments.calibration.base import Calibrator
 from experiments.data.splits import DEV
 from experiments.evaluation.evaluator import PairClassificationEvaluator
 from experiments.evaluation.metrics import binary_metrics_at, multiclass_metrics
 from experiments.evaluation.ranking import ranking_metrics
 from experiments.evaluation.thresholds import THRESHOLD_METRICS
-from experiments.models.precision import autocast
+from experiments.precision import autocast
+
+if TYPE_CHECKING:  # a calibrator is handed in; fitting one (calibration/) uses this package
+    from experiments.calibration.base import Calibrator
 
 logger = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from sentence_transformers.cross_encoder import CrossEncoder
 from experiments.calibration import Calibrator, calibrator_from_dict
 from experiments.data.splits import DEV
 from experiments.heads import Head, head_by_name
-from experiments.models.precision import FP32, autocast
+from experiments.precision import FP32, autocast
 
 DECISION_FILE = "decision.json"
 

@@ -32,8 +32,8 @@ from experiments.config.targets import check_targets
 from experiments.errors import ConfigurationError
 from experiments.reporting.runs import choice_tags
 from experiments.run.runner import train
-from experiments.run.training import TIMING_METRICS
 from experiments.tracking import MlflowTracker, mlflow_metric_name
+from experiments.tracking.names import TIMING_METRICS
 from experiments.tracking.provenance import git_state
 
 logger = logging.getLogger(__name__)
@@ -89,7 +89,7 @@ def metric_differences(client: MlflowClient, recorded_id: str, reproduced_id: st
     """Per metric: steps compared, the recorded and reproduced final values, and the largest absolute difference.
 
     A metric logged by only one of the runs, or at other steps, gets an infinite difference. Wall-clock
-    timings (:data:`experiments.run.training.TIMING_METRICS`) measure the machine and are not compared.
+    timings (:data:`experiments.tracking.names.TIMING_METRICS`) measure the machine and are not compared.
     """
     recorded = client.get_run(recorded_id).data.metrics
     reproduced = client.get_run(reproduced_id).data.metrics

@@ -26,8 +26,7 @@ def interrupted_message(reason: str, output_dir: str | None) -> str:
     if output_dir is None:
         return f"{reason} before the job started; nothing was recorded"
     # The job had started, so the runner is imported: these cost nothing now.
-    from experiments.run.training import last_checkpoint
-    from experiments.tracking.resume import RUN_ID_FILE
+    from experiments.tracking.resume import RUN_ID_FILE, last_checkpoint
 
     folder = Path(output_dir)
     run_id_file = folder / RUN_ID_FILE

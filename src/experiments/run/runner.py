@@ -25,10 +25,9 @@ from experiments.run.pinned_config import pin_run_config
 from experiments.run.pinned_data import pin_data_fingerprints
 from experiments.run.plan import RunPlan
 from experiments.run.results import log_evaluation, save_model, summary_metrics
-from experiments.run.signals import terminate_gracefully
 from experiments.run.training import GuardedCrossEncoderTrainer, StopOnSignal, TrainerSettings, training_metrics
 from experiments.sampling import EpochSampler
-from experiments.sweeps.pruning import trial_callbacks
+from experiments.signals import terminate_gracefully
 from experiments.tracking import EpochMetricsLogger, MlflowTracker, flatten
 from experiments.tracking.credentials import redact_config
 from experiments.tracking.datasets import log_data
@@ -39,6 +38,7 @@ from experiments.tracking.provenance import provenance_tags
 from experiments.tracking.resume import CHECKPOINTS, record_run_id, resume_point
 from experiments.tracking.tags import NOTE_TAG, override_params
 from experiments.tracking.test_scores import log_test_scores
+from experiments.tracking.trial import trial_callbacks
 
 logger = logging.getLogger(__name__)
 

@@ -7,25 +7,21 @@ import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import torch
 from datasets import Dataset
 from sentence_transformers.cross_encoder import CrossEncoder, CrossEncoderTrainer, CrossEncoderTrainingArguments
 from transformers import EarlyStoppingCallback, ProgressCallback, TrainerCallback, TrainerControl, TrainerState
-from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR
 
 from experiments.data.splits import TEXT_A, TEXT_B
 from experiments.errors import ConfigurationError
-from experiments.models.precision import FP32, precision_arguments, resolve_precision
 from experiments.negatives import NegativesMode
-from experiments.run.signals import raise_pending_signal
+from experiments.precision import FP32, precision_arguments, resolve_precision
 from experiments.sampling import EpochSampler, pair_lengths
+from experiments.signals import raise_pending_signal
 
 logger = logging.getLogger(__name__)
-
-TRAINER_STATE_FILE = "trainer_state.json"
 
 
 class NonFiniteLossError(FloatingPointError):
@@ -87,7 +83,7 @@ def training_arguments(extra_args: Mapping[str, Any] | None = None, **settings: 
     :class:`transformers.TrainingArguments` field through unchanged (from Python it may also replace one set
     there; from the config, :func:`experiments.config.trainer_arguments.check_extra_args` refuses that).
     ``precision`` is the resolved one (``bf16`` or ``fp32``, see
-    :func:`experiments.models.precision.resolve_precision`). The ranges of these values are checked with the
+    :func:`experiments.precision.resolve_precision`). The ranges of these values are checked with the
     config (:data:`experiments.config.CONSTRAINTS`).
     """
     return CrossEncoderTrainingArguments(**{**argument_values(**settings), **(extra_args or {})})
@@ -234,11 +230,6 @@ class GuardedCrossEncoderTrainer(CrossEncoderTrainer):
 
 
 # Wall-clock figures logged with every run: measurements of the machine, not results of the model.
-TIMING_METRICS = frozenset(
-    {"train_runtime_s", "eval_runtime_s", "eval_share", "train_pairs_per_second", "train_epoch_seconds"}
-)
-
-
 def timing_metrics(log_history: Sequence[Mapping[str, Any]], pairs_trained: int) -> dict[str, float]:
     """Where the time of ``trainer.train()`` went, from the trainer's ``state.log_history``.
 
@@ -262,23 +253,6 @@ def training_metrics(state: TrainerState, pairs_per_epoch: int) -> dict[str, flo
     epochs_trained = round(state.epoch or 0)
     timings = timing_metrics(state.log_history, pairs_trained=pairs_per_epoch * epochs_trained)
     return {"epochs_trained": float(epochs_trained), **timings}
-
-
-def last_checkpoint(folder: str | Path) -> Path | None:
-    """The ``checkpoint-<step>`` folder with the highest step that was written completely, or None.
-
-    The trainer writes ``trainer_state.json`` last, so a folder without it was cut off by a kill
-    (``transformers.trainer_utils.get_last_checkpoint`` would pick it anyway).
-    """
-    folder = Path(folder)
-    if not folder.is_dir():
-        return None
-    complete = [
-        path
-        for path in folder.glob(f"{PREFIX_CHECKPOINT_DIR}-*")
-        if path.name.removeprefix(f"{PREFIX_CHECKPOINT_DIR}-").isdigit() and (path / TRAINER_STATE_FILE).is_file()
-    ]
-    return max(complete, key=lambda path: int(path.name.rsplit("-", 1)[1]), default=None)
 
 
 def early_stopping(patience: int | None, save_checkpoints: bool) -> list[TrainerCallback]:
@@ -333,7 +307,8 @@ def time_budget(minutes: float | None) -> list[TrainerCallback]:
 
 
 class StopOnSignal(TrainerCallback):
-    """Raises a recorded Ctrl-C, SIGTERM or SIGHUP at the next step, evaluation or checkpoint (see :mod:`.signals`)."""
+    """Raises a recorded Ctrl-C, SIGTERM or SIGHUP at the next step, evaluation or checkpoint (see
+    :mod:`experiments.signals`)."""
 
     def on_step_end(self, *args: Any, **kwargs: Any) -> None:
         raise_pending_signal()

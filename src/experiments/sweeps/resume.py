@@ -109,8 +109,8 @@ def working_directory(folder: Path) -> Iterator[None]:
 
 def resume_sweep(sweep_dir: Path, tracking_uri: str | None = None) -> Counter[str]:
     """Finish the sweep's unfinished jobs (see the module) and close its parent run; counts of what happened."""
+    from experiments.config.location import config_dir
     from experiments.run.runner import train
-    from experiments.train import config_dir
 
     jobs = sweep_jobs(sweep_dir)
     parent_file = sweep_dir / PARENT_RUN_FILE

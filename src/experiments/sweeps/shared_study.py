@@ -14,7 +14,8 @@ a whole batch (hydra#3091). This module adds what the sweeper lacks for that:
   name decides which process that is), the others read it.
 - :func:`link_trial`: the sweeper's ``custom_search_space`` hook, called in the sweeping process with each trial
   before its job is launched; it records the job (``<sweep dir>/<job number>``) on the trial, so that the job
-  (:func:`find_trial`), which the sweeper gives only its overrides, finds the trial to report its epochs to.
+  (:func:`experiments.tracking.trial.find_trial`), which the sweeper gives only its overrides, finds the trial
+  to report its epochs to.
 """
 
 from __future__ import annotations
@@ -27,12 +28,12 @@ from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
+from experiments.tracking.trial import JOB_ATTR, job_key
+
 logger = logging.getLogger(__name__)
 
 # Study user attribute: the MLflow parent run of the study.
 PARENT_ATTR = "mlflow_parent_run_id"
-# Trial user attribute: the Hydra job that runs the trial, "<sweep dir>/<job number>".
-JOB_ATTR = "hydra_job"
 # How long a process waits for the process that created the study to record the parent run.
 PARENT_WAIT_S = 120.0
 STORAGE_ATTEMPTS = 5
@@ -52,10 +53,6 @@ def directions(config: DictConfig) -> list[str]:
     direction = OmegaConf.select(config, "hydra.sweeper.direction", default="minimize")
     values = direction if OmegaConf.is_list(direction) or isinstance(direction, list) else [direction]
     return [str(getattr(value, "name", value)) for value in values]
-
-
-def job_key(sweep_dir: str, job_num: int) -> str:
-    return f"{sweep_dir}/{job_num}"
 
 
 def prepare_storage(url: str) -> None:
@@ -120,14 +117,3 @@ def link_trial(config: DictConfig, trial: Any) -> None:
     number = _configured[sweep_dir]
     _configured[sweep_dir] += 1
     trial.set_user_attr(JOB_ATTR, job_key(sweep_dir, number))
-
-
-def find_trial(url: str, study_name: str, key: str, pruner: Any = None) -> Any | None:
-    """The RUNNING trial recorded for job ``key`` (an ``optuna.trial.Trial`` of a study using ``pruner``), or None."""
-    import optuna
-
-    study = optuna.load_study(study_name=study_name, storage=url, pruner=pruner)
-    for frozen in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,)):
-        if frozen.user_attrs.get(JOB_ATTR) == key:
-            return optuna.trial.Trial(study, frozen._trial_id)
-    return None

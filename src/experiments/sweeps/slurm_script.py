@@ -87,7 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("overrides", nargs="+", help="the sweep's overrides, hydra/launcher=submitit_slurm among them")
     args = parser.parse_args(argv)
-    from experiments.train import config_dir
+    from experiments.config.location import config_dir
 
     try:
         sys.stdout.write(slurm_script(args.overrides, config_dir()) + "\n")

@@ -18,7 +18,7 @@ from mlflow.utils.time import get_current_time_millis
 
 from experiments.distributed import is_main_process, process_rank
 from experiments.errors import ConfigurationError, TrialPruned
-from experiments.run.signals import Terminated
+from experiments.signals import Terminated
 from experiments.tracking.credentials import redact
 from experiments.tracking.names import mlflow_metrics
 from experiments.tracking.store import ensure_experiment
@@ -94,7 +94,7 @@ class MlflowTracker:
     """Logs one run through :class:`mlflow.tracking.MlflowClient`, never through the global active run.
 
     Use as a context manager: the run starts on entry and ends FINISHED, or FAILED (KILLED on Ctrl-C or
-    SIGTERM, :class:`~experiments.run.signals.Terminated`) with the error in the tag ``error`` and the traceback
+    SIGTERM, :class:`~experiments.signals.Terminated`) with the error in the tag ``error`` and the traceback
     as an artifact, when the block raises. An optuna trial stopped by its pruner
     (:class:`~experiments.errors.TrialPruned`) ends KILLED with the tags ``pruned`` and ``pruned_at_epoch``.
     When the server stops answering (:class:`~experiments.tracking.unreachable.TrackingServerUnreachable`) the run

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from experiments.run.training import TIMING_METRICS
-
+# The wall-clock metrics of training (``time/...``): never equal between two runs.
+TIMING_METRICS = frozenset(
+    {"train_runtime_s", "eval_runtime_s", "eval_share", "train_pairs_per_second", "train_epoch_seconds"}
+)
 # Section prefixes: internal key prefix → MLflow section.
 SECTIONS = {"dev_": "dev", "test_": "test", "negatives_": "negatives", "augmented_": "augmentation", "data_": "data"}
 # Keys renamed as a whole.
@@ -32,7 +34,7 @@ def mlflow_metric_name(key: str) -> str | None:
     """The MLflow name of metric ``key``, or None for a key not logged as a metric.
 
     ``dev_<m>`` → ``dev/<m>``, ``test_<m>`` → ``test/<m>``, ``train_loss`` → ``train/loss``, the timings
-    (:data:`experiments.run.training.TIMING_METRICS`) → ``time/<key>``, the sampler's per-epoch figures →
+    (:data:`TIMING_METRICS`) → ``time/<key>``, the sampler's per-epoch figures →
     ``sampling/...``, ``negatives_<x>`` → ``negatives/<x>``, ``best_epoch`` → ``dev/best_epoch``,
     ``cv_std_<k>`` → ``<name of k>_cv_std``; ``best_dev_*`` → None. A name with a ``/`` is returned as it is,
     so the function can be applied twice; any other key keeps its name.

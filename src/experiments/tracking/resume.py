@@ -11,8 +11,9 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR
+
 from experiments.errors import ConfigurationError
-from experiments.run.training import last_checkpoint
 
 logger = logging.getLogger(__name__)
 
@@ -21,6 +22,25 @@ RUN_ID_FILE = "mlflow_run_id"
 CHECKPOINTS = "checkpoints"
 AUTO = "auto"
 RESUME_VALUES = (True, False, AUTO)
+# The trainer writes this file last into a checkpoint folder.
+TRAINER_STATE_FILE = "trainer_state.json"
+
+
+def last_checkpoint(folder: str | Path) -> Path | None:
+    """The ``checkpoint-<step>`` folder with the highest step that was written completely, or None.
+
+    The trainer writes ``trainer_state.json`` last, so a folder without it was cut off by a kill
+    (``transformers.trainer_utils.get_last_checkpoint`` would pick it anyway).
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        return None
+    complete = [
+        path
+        for path in folder.glob(f"{PREFIX_CHECKPOINT_DIR}-*")
+        if path.name.removeprefix(f"{PREFIX_CHECKPOINT_DIR}-").isdigit() and (path / TRAINER_STATE_FILE).is_file()
+    ]
+    return max(complete, key=lambda path: int(path.name.rsplit("-", 1)[1]), default=None)
 
 
 @dataclass(frozen=True)

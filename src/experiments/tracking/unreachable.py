@@ -17,6 +17,7 @@ from typing import Any
 import requests
 from mlflow.tracking import MlflowClient
 
+from experiments.signals import signals_held
 from experiments.tracking.credentials import redact
 from experiments.tracking.store_full import store_full_error
 
@@ -77,7 +78,8 @@ class GuardedClient:
     def _guarded(self, call: Callable[..., Any]) -> Callable[..., Any]:
         def guarded(*args: Any, **kwargs: Any) -> Any:
             try:
-                return call(*args, **kwargs)
+                with signals_held():  # a stop signal waits for the write: a cut SQLite write can keep the lock
+                    return call(*args, **kwargs)
             except Exception as error:  # MlflowException, or a requests error from an artifact upload
                 if not is_unreachable(error):
                     full = store_full_error(error, self._tracking_uri)

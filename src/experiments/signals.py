@@ -17,7 +17,12 @@ handled is only noted (a preemption signal is still handed to submitit).
 Python ignores an exception raised while a finalizer or a weakref callback runs ("Exception ignored in ..."),
 and a signal handler may run there: a Ctrl-C or SIGTERM that lands in SQLAlchemy's garbage collection would be
 lost and the run would go on. So the block also records the signal, and :class:`experiments.run.training.StopOnSignal`
-raises it again at the trainer's next step. This module imports no torch: ``experiments-train`` reads it first.
+raises it again at the trainer's next step.
+
+A stop signal that lands while the tracking store is being written (:func:`signals_held`, around every MLflow
+client call of the run) is raised as soon as the write is done, not in the middle of it: a SQLite write cut short
+by an exception can keep the store's lock, and marking the run KILLED then fails with "database is locked".
+This module imports no torch: ``experiments-train`` reads it first.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ import logging
 import os
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType
 from typing import Any
@@ -55,6 +60,9 @@ class Terminated(BaseException):
 
 # The stop a signal asked for inside terminate_gracefully, until the block ends.
 _pending: list[BaseException] = []
+# Open signals_held blocks (store writes) of the main thread, and the stop that waits for the last one to end.
+_holding: list[None] = []
+_held: list[Callable[[], None]] = []
 # The signals the block stops on, and the preemption signal to hand to submitit when the block ends.
 _stop_signals: list[int] = []
 _handover: list[int] = []
@@ -78,6 +86,37 @@ def _note_signal(signum: int, frame: FrameType | None) -> None:
     logger.warning("%s received while stopping; noted", signal.Signals(signum).name)
     if signum == preemption_signal():
         _handover[:] = [signum]
+
+
+@contextmanager
+def signals_held() -> Iterator[None]:
+    """A stop signal (or Ctrl-C) that lands inside the block takes effect when the block ends, so that the block
+    (a write to the tracking store) is never cut in half. Blocks nest; other threads run them unchanged."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    _holding.append(None)
+    try:
+        yield
+    finally:
+        _holding.pop()
+        if not _holding and _held:  # the stop replaces an error the block raised: the job was stopped
+            _held.pop()()
+
+
+def _when_not_held(handler: Callable[[int, FrameType | None], None]) -> Callable[[int, FrameType | None], None]:
+    """``handler``, run at once, or when the open :func:`signals_held` block ends."""
+
+    def handle(signum: int, frame: FrameType | None) -> None:
+        if _holding:
+            logger.warning(
+                "%s received while the tracking store is written: stopping after the write", signal.Signals(signum).name
+            )
+            _held[:] = [lambda: handler(signum, frame)]
+            return
+        handler(signum, frame)
+
+    return handle
 
 
 def _raise_terminated(signum: int, frame: FrameType | None) -> None:
@@ -119,15 +158,16 @@ def terminate_gracefully(signums: tuple[int, ...] = STOP_SIGNALS) -> Iterator[No
     if preemption is not None and callable(signal.getsignal(preemption)):  # submitit's handler is installed
         handled.append(preemption)
     _stop_signals[:] = handled
-    previous = {signum: signal.signal(signum, _raise_terminated) for signum in handled}
+    previous = {signum: signal.signal(signum, _when_not_held(_raise_terminated)) for signum in handled}
     interrupt = signal.getsignal(signal.SIGINT)
     if callable(interrupt):  # not when Ctrl-C is ignored (SIG_IGN)
-        previous[signal.SIGINT] = signal.signal(signal.SIGINT, _recording_interrupt(interrupt))
+        previous[signal.SIGINT] = signal.signal(signal.SIGINT, _when_not_held(_recording_interrupt(interrupt)))
     try:
         yield
     finally:
         handover = _handover[:]
         _pending.clear()
+        _held.clear()
         _handover.clear()
         _stop_signals.clear()
         for signum, handler in previous.items():

@@ -21,13 +21,18 @@ from omegaconf import OmegaConf
 from transformers import TrainerCallback, TrainerControl, TrainerState, TrainingArguments
 
 from experiments.errors import ConfigurationError, TrialPruned
-from experiments.sweeps.shared_study import find_trial, job_key
 from experiments.tracking.mlflow_tracker import MlflowTracker
 
 logger = logging.getLogger(__name__)
 
 EVAL_PREFIX = "eval_"
 PRUNED_ATTR = "pruned_at_epoch"
+# Trial user attribute: the Hydra job that runs the trial, "<sweep dir>/<job number>".
+JOB_ATTR = "hydra_job"
+
+
+def job_key(sweep_dir: str, job_num: int) -> str:
+    return f"{sweep_dir}/{job_num}"
 
 
 def job_trial_link() -> tuple[str, str, str] | None:
@@ -128,3 +133,14 @@ def trial_callbacks(tracker: MlflowTracker, pruner: Any, select_metric: str) -> 
             )
         return []
     return [TrialReport(trial, select_metric, tracker, prune=pruner is not None)]
+
+
+def find_trial(url: str, study_name: str, key: str, pruner: Any = None) -> Any | None:
+    """The RUNNING trial recorded for job ``key`` (an ``optuna.trial.Trial`` of a study using ``pruner``), or None."""
+    import optuna
+
+    study = optuna.load_study(study_name=study_name, storage=url, pruner=pruner)
+    for frozen in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,)):
+        if frozen.user_attrs.get(JOB_ATTR) == key:
+            return optuna.trial.Trial(study, frozen._trial_id)
+    return None
