@@ -21,7 +21,7 @@ from omegaconf import DictConfig
 from experiments.config import register_configs
 from experiments.config.location import config_dir
 from experiments.errors import ConfigurationError, TrialPruned
-from experiments.run.interruption import close_progress_bars, interrupted_message
+from experiments.run.interruption import interrupted_message, report_stop
 from experiments.run.overrides import check_command_line
 from experiments.signals import Terminated
 from experiments.tracking.credentials import move_credentials_to_environment
@@ -155,8 +155,7 @@ def main() -> float | None:
     except (KeyboardInterrupt, Terminated) as stop:  # the run is marked KILLED: one line, no traceback
         terminated = isinstance(stop, Terminated)
         reason = f"terminated ({signal.Signals(stop.signum).name})" if terminated else "interrupted"
-        close_progress_bars()
-        sys.stderr.write(interrupted_message(reason, output_dirs[-1] if output_dirs else None) + "\n")
+        report_stop(interrupted_message(reason, output_dirs[-1] if output_dirs else None))
         sys.exit(stop.exit_code if terminated else INTERRUPTED)
 
 

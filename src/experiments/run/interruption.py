@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -14,6 +15,23 @@ def close_progress_bars() -> None:
     tqdm = sys.modules.get("tqdm")
     for bar in list(getattr(getattr(tqdm, "tqdm", None), "_instances", ())):
         bar.close()
+
+
+def report_stop(message: str) -> None:
+    """End the job's output with ``message``: the progress bars closed, then the line on stderr.
+
+    After SIGHUP the terminal is gone and every write to it fails (EIO): the run's status in MLflow says how the
+    job ended, and stdout and stderr are pointed at ``/dev/null`` so that nothing left to flush at exit turns the
+    job's exit status into an error.
+    """
+    try:
+        close_progress_bars()
+        sys.stderr.write(message + "\n")
+        sys.stderr.flush()
+    except OSError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        for stream in (sys.stdout, sys.stderr):
+            os.dup2(devnull, stream.fileno())
 
 
 def interrupted_message(reason: str, output_dir: str | None) -> str:
