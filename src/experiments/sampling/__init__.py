@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from experiments.sampling.auto import AutoSampling
 from experiments.sampling.base import EpochSampler
 from experiments.sampling.batching import (
     EpochBatchSampler,
@@ -16,6 +17,7 @@ from experiments.sampling.rotating import RotatingUnderSampling
 from experiments.sampling.under import RandomUnderSampling
 
 __all__ = [
+    "AutoSampling",
     "EpochBatchSampler",
     "EpochSampler",
     "NoSampling",

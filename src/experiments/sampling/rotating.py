@@ -49,8 +49,12 @@ class RotatingUnderSampling(EpochSampler):
         super().__init__(random_state)
         self.ratio = check_ratio(ratio, "undersampling", TOO_LARGE)
 
+    def target_counts(self) -> list[int]:
+        """Rows per class each epoch trains on."""
+        return undersampled_sizes(self.class_counts_, self.ratio)
+
     def _fit(self) -> None:
-        self.target_counts_ = undersampled_sizes(self.class_counts_, self.ratio)
+        self.target_counts_ = self.target_counts()
         warn_if_few_kept("rotating", self.class_counts_, self.target_counts_)
         self.class_rows_ = [np.flatnonzero(self.labels_ == k) for k in range(self.num_classes_)]
         self.cycle_epochs_ = [math.ceil(n / t) for n, t in zip(self.class_counts_, self.target_counts_, strict=True)]
