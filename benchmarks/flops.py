@@ -65,6 +65,38 @@ def time_steps(step: Callable[[int], None], steps: int) -> float:
     return time.perf_counter() - start
 
 
+def step_variants(
+    model: torch.nn.Module, inputs: list[tuple[dict[str, torch.Tensor], torch.Tensor]], loss_fn: torch.nn.Module
+) -> dict[str, Callable[[int], None]]:
+    """bf16 training steps with AdamW's default (``foreach``) and fused kernels
+    (``trainer.extra_args.optim=adamw_torch_fused``), and with the dropout masks switched off."""
+    dropouts = [module for module in model.modules() if isinstance(module, torch.nn.Dropout)]
+    rates = [module.p for module in dropouts]
+    optimizers = {
+        "foreach": torch.optim.AdamW(model.parameters(), lr=1e-6, foreach=True),
+        "fused": torch.optim.AdamW(model.parameters(), lr=1e-6, fused=True),
+    }
+
+    def make(optimizer: str, dropout: bool) -> Callable[[int], None]:
+        def step(index: int) -> None:
+            for module, rate in zip(dropouts, rates, strict=True):
+                module.p = rate if dropout else 0.0
+            features, target = inputs[index % len(inputs)]
+            with autocast("bf16", "cpu"):
+                scores = model(dict(features))["scores"].squeeze(-1)
+            loss_fn(scores.float(), target).backward()
+            optimizers[optimizer].step()
+            optimizers[optimizer].zero_grad(set_to_none=True)
+
+        return step
+
+    return {
+        "AdamW (foreach), dropout on": make("foreach", True),
+        "AdamW fused, dropout on": make("fused", True),
+        "AdamW fused, dropout off": make("fused", False),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--steps", type=int, default=20, help="timed training steps per precision and round")
@@ -144,6 +176,20 @@ def main() -> None:
             f"{np.median(row['real']):.0f} |"
         )
     print("(medians over rounds)")
+
+    print()
+    print(f"bf16 variants, alternated in {args.rounds} rounds of {args.steps} steps (pairs/s):")
+    variants = step_variants(model, inputs, loss_fn)
+    speeds: dict[str, list[float]] = {name: [] for name in variants}
+    for _ in range(args.rounds):
+        for name, step in variants.items():
+            speeds[name].append(args.steps * args.batch_size / time_steps(step, args.steps))
+    base = float(np.median(speeds["AdamW (foreach), dropout on"]))
+    print("| bf16 step | training pairs/s | × AdamW foreach |")
+    print("|---|---:|---:|")
+    for name, values in speeds.items():
+        print(f"| {name} | {np.median(values):.1f} | {np.median(values) / base:.2f} |")
+    print("(medians over rounds; dropout off is not a training setting, it prices the random masks)")
 
     print()
     print("Profile of 5 bf16 steps, operators by self CPU time:")
