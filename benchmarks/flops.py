@@ -8,7 +8,8 @@ For fp32 and for bf16 autocast (what ``trainer.precision=bf16`` runs), alternate
    6 × non-embedding parameters × tokens plus attention, 12 × layers × hidden × sequence² per pair (forward
    2 matmuls of 2·s²·d, backward twice that), counted on the padded batch (what the CPU computes) and on
    the real tokens (what is useful);
-3. a profile of one bf16 step: the operators with the most CPU time, so one can see what stays in fp32.
+3. bf16 steps with fused AdamW, and with the dropout masks off (what they cost), alternated with the plain step;
+4. a profile of one bf16 step: the operators with the most CPU time, so one can see what stays in fp32.
 
     flock /tmp/bench.lock python benchmarks/flops.py --steps 20 --rounds 3
 """
