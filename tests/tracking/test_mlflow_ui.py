@@ -125,11 +125,11 @@ def test_data_sizes_are_dataset_inputs_and_params(trained: TrainedRun):
 
 
 def test_the_run_has_a_readable_name_and_a_markdown_description(trained: TrainedRun):
-    assert trained.run.info.run_name == "focal · rotating · seed 42"
+    assert trained.run.info.run_name == "focal · auto · seed 42"
     note = trained.run.data.tags["mlflow.note.content"]
     best_epoch = int(trained.summary["best_epoch"])
     assert "**Data** `wikiqa`: train 80 rows (0: " in note and "dev 40 rows" in note
-    assert "**head** binary_sigmoid" in note and "**loss** focal" in note and "**sampling** rotating" in note
+    assert "**head** binary_sigmoid" in note and "**loss** focal" in note and "**sampling** auto" in note
     assert f"**Best epoch** {best_epoch} of 2 (by `dev_f1`)." in note
     assert f"| f1 | {trained.summary['best_dev_f1']:.4f} | {trained.summary['test_f1']:.4f} |" in note
 
