@@ -66,6 +66,16 @@ def wait_for_checkpoint(job: subprocess.Popen, run_dir: Path, timeout: float = 3
     pytest.fail("no checkpoint appeared")
 
 
+def sigterm_after_first_checkpoint(run_dir: Path, tracking_uri: str, overrides: tuple[str, ...], wait_in: Path) -> str:
+    """Start the job, send SIGTERM once ``wait_in`` holds a checkpoint, check it exits 143; its stderr."""
+    job = start_job(run_dir, tracking_uri, overrides)
+    wait_for_checkpoint(job, wait_in, timeout=900)
+    job.send_signal(signal.SIGTERM)
+    _, stderr = job.communicate(timeout=300)
+    assert job.returncode == 143, stderr[-3000:]
+    return stderr
+
+
 def test_a_job_killed_mid_training_resumes_to_the_same_metrics_in_the_same_run(
     compose_config, tracking_uri: str, tiny_wikiqa: Path, tmp_path: Path
 ):

@@ -22,7 +22,7 @@ from experiments.signals import Terminated, signals_held, terminate_gracefully
 from experiments.tracking.resume import last_checkpoint
 from experiments.tracking.unreachable import GuardedClient
 from tests.conftest import fast_overrides
-from tests.test_faults import runs, start_job, wait_for_checkpoint
+from tests.test_faults import runs, sigterm_after_first_checkpoint, wait_for_checkpoint
 
 REASON = "Terminated: SIGTERM received: the job was stopped"
 
@@ -32,11 +32,7 @@ def test_sigterm_marks_the_run_killed_exits_143_and_the_job_resumes(
 ):
     overrides = fast_overrides(tiny_wikiqa, epochs=8)
     run_dir = tmp_path / "run"
-    job = start_job(run_dir, tracking_uri, overrides)
-    wait_for_checkpoint(job, run_dir, timeout=900)
-    job.send_signal(signal.SIGTERM)
-    _, stderr = job.communicate(timeout=300)
-    assert job.returncode == 143, stderr[-3000:]
+    stderr = sigterm_after_first_checkpoint(run_dir, tracking_uri, overrides, wait_in=run_dir)
     assert not (run_dir / "model").exists(), "the job finished before it was stopped"
     (killed,) = runs(tracking_uri)
     assert killed.info.status == "KILLED"
@@ -58,11 +54,8 @@ def test_sigterm_during_cross_validation_marks_the_parent_and_the_fold_killed(
     tracking_uri: str, tiny_wikiqa: Path, tmp_path: Path
 ):
     run_dir = tmp_path / "run"
-    job = start_job(run_dir, tracking_uri, (*fast_overrides(tiny_wikiqa, epochs=50), "cv.folds=2"))
-    wait_for_checkpoint(job, run_dir / "fold-1", timeout=900)
-    job.send_signal(signal.SIGTERM)
-    _, stderr = job.communicate(timeout=300)
-    assert job.returncode == 143, stderr[-3000:]
+    overrides = (*fast_overrides(tiny_wikiqa, epochs=50), "cv.folds=2")
+    sigterm_after_first_checkpoint(run_dir, tracking_uri, overrides, wait_in=run_dir / "fold-1")
     statuses = sorted((run.data.tags.get("cv_fold", "parent"), run.info.status) for run in runs(tracking_uri))
     assert statuses == [("1", "KILLED"), ("parent", "KILLED")]
     assert all(run.data.tags["error"].startswith(REASON) for run in runs(tracking_uri))

@@ -17,7 +17,7 @@ from experiments.tracking.resume import last_checkpoint
 from tests.conftest import fast_overrides
 from tests.sweeps.conftest import experiment_runs, parent_run
 from tests.sweeps.test_interrupted_sweep import stop_process_group, sweep_command, sweep_env
-from tests.test_faults import EXPERIMENT, runs, start_job, wait_for_checkpoint
+from tests.test_faults import EXPERIMENT, runs, sigterm_after_first_checkpoint, start_job
 
 pytestmark = pytest.mark.slow
 
@@ -85,11 +85,7 @@ def test_sigterm_then_the_same_command_again_continues_the_run_with_resume_auto(
     # A SLURM requeue after a preemption starts the job script again: the same command line, resume=auto in it.
     overrides = (*fast_overrides(tiny_wikiqa, epochs=EPOCHS), "resume=auto")
     run_dir = tmp_path / "run"
-    job = start_job(run_dir, tracking_uri, overrides)
-    wait_for_checkpoint(job, run_dir, timeout=900)
-    job.send_signal(signal.SIGTERM)
-    _, stderr = job.communicate(timeout=300)
-    assert job.returncode == 143, stderr[-3000:]
+    sigterm_after_first_checkpoint(run_dir, tracking_uri, overrides, wait_in=run_dir)
     (killed,) = runs(tracking_uri)
     assert killed.info.status == "KILLED"
 
