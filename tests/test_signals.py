@@ -69,6 +69,7 @@ def start_job_on_a_terminal(
     terminal, job_side = pty.openpty()
 
     def take_the_terminal() -> None:
+        signal.signal(signal.SIGHUP, signal.SIG_DFL)  # as a shell starts a job, even when pytest runs under nohup
         os.setsid()
         fcntl.ioctl(job_side, termios.TIOCSCTTY, 0)
 

@@ -49,11 +49,13 @@ def most_at_once(runs: list[Run]) -> int:
     return peak
 
 
-def sweep_command(tiny_wikiqa: Path, tracking: TrackingServer, experiment: str, sweep_dir: Path, *overrides: str):
+def sweep_command(
+    tiny_wikiqa: Path, tracking: TrackingServer, experiment: str, sweep_dir: Path, *overrides: str, at_once: int = 8
+) -> list[str]:
     return [
         sys.executable, "-m", "experiments.train", "-m", *fast_overrides(tiny_wikiqa), *overrides,
         f"tracking.tracking_uri={tracking.url}", f"tracking.experiment_name={experiment}",
-        f"hydra.sweep.dir={sweep_dir}", "hydra/launcher=joblib", "hydra.launcher.n_jobs=8",
+        f"hydra.sweep.dir={sweep_dir}", "hydra/launcher=joblib", f"hydra.launcher.n_jobs={at_once}",
     ]  # fmt: skip
 
 
@@ -106,16 +108,18 @@ def wait_for_checkpoints(sweep_dir: Path, jobs: int, sweep: subprocess.Popen[str
 def test_a_database_killed_mid_sweep_leaves_no_run_running_once_the_sweep_is_resumed(
     pg_tracking: TrackingServer, tiny_wikiqa: Path, tmp_path: Path
 ):
-    # 10 jobs, 8 at a time, 4 epochs each: the database dies (pg_ctl stop -m immediate, a crash) once the first 8
-    # have a checkpoint, and stays down until the sweep has given up: the 8 stop at their next epoch with their
-    # runs RUNNING, jobs 8 and 9 start without a database and get no run, the parent cannot be closed.
+    # 3 jobs, 2 at a time, 4 epochs each: the database dies (pg_ctl stop -m immediate, a crash) once the first 2
+    # have a checkpoint, and stays down until the sweep has given up: the 2 stop at their next epoch with their
+    # runs RUNNING, job 2 starts without a database and gets no run, the parent cannot be closed.
+    jobs, epochs = 3, 4
     sweep_dir = tmp_path / "multirun"
-    command = sweep_command(tiny_wikiqa, pg_tracking, "pg-crash", sweep_dir, "seed=range(1,11)", "trainer.epochs=4")
+    overrides = (f"seed=range(1,{jobs + 1})", f"trainer.epochs={epochs}")
+    command = sweep_command(tiny_wikiqa, pg_tracking, "pg-crash", sweep_dir, *overrides, at_once=jobs - 1)
     log = tmp_path / "sweep.log"
     with log.open("w") as output:
         sweep = subprocess.Popen(command, env=sweep_env(), cwd=tmp_path, stdout=output, stderr=subprocess.STDOUT)
     try:
-        wait_for_checkpoints(sweep_dir, 8, sweep, timeout_s=1800)
+        wait_for_checkpoints(sweep_dir, jobs - 1, sweep, timeout_s=1800)
         pg_tracking.postgres.stop("immediate")
         sweep.wait(timeout=1800)
     finally:
@@ -130,8 +134,8 @@ def test_a_database_killed_mid_sweep_leaves_no_run_running_once_the_sweep_is_res
     jobs_before = [run for run in before if "sweep_parent" not in run.data.tags]
     assert {run.info.status for run in jobs_before} <= {"RUNNING", "FINISHED"}
     assert any(run.info.status == "RUNNING" for run in jobs_before)
-    assert len(jobs_before) < 10  # jobs that started without a database have no run
-    unfinished = 10 - sum(run.info.status == "FINISHED" for run in jobs_before)
+    assert len(jobs_before) < jobs  # jobs that started without a database have no run
+    unfinished = jobs - sum(run.info.status == "FINISHED" for run in jobs_before)
 
     resume = subprocess.run(
         [sys.executable, "-m", "experiments.sweeps.resume", str(sweep_dir)],
@@ -141,16 +145,16 @@ def test_a_database_killed_mid_sweep_leaves_no_run_running_once_the_sweep_is_res
 
     after = all_runs(pg_tracking.url, "pg-crash")
     assert [run for run in after if run.info.status == "RUNNING"] == []
-    jobs = experiment_runs(pg_tracking.url, "pg-crash")
-    assert len(jobs) == 10 and {run.info.status for run in jobs} == {"FINISHED"}
+    finished = experiment_runs(pg_tracking.url, "pg-crash")
+    assert len(finished) == jobs and {run.info.status for run in finished} == {"FINISHED"}
     stopped = {run.info.run_id for run in before if run.info.status == "RUNNING"}
     client = MlflowClient(pg_tracking.url)
-    for run in jobs:
+    for run in finished:
         steps = {point.step for point in client.get_metric_history(run.info.run_id, "dev/f1")}
-        assert steps == {1, 2, 3, 4}, run.data.tags["sweep_job"]
+        assert steps == set(range(1, epochs + 1)), run.data.tags["sweep_job"]
         if run.info.run_id in stopped:  # continued from its checkpoint, in its own run
             assert run.data.tags["resumed_from"].startswith(str(sweep_dir / run.data.tags["sweep_job"] / "checkpoints"))
-    assert sorted(run.data.tags["sweep_job"] for run in jobs) == sorted(str(job) for job in range(10))
+    assert sorted(run.data.tags["sweep_job"] for run in finished) == sorted(str(job) for job in range(jobs))
     parent = parent_run(pg_tracking.url, "pg-crash")
-    assert parent.info.status == "FINISHED" and parent.data.metrics["sweep/finished"] == 10
+    assert parent.info.status == "FINISHED" and parent.data.metrics["sweep/finished"] == jobs
     assert f"{unfinished} resumed and finished" in resume.stderr
