@@ -1,8 +1,9 @@
 """Shared fixtures (Hydra configs composed from conf/, a real SQLite MLflow store, the tiny model) and the test tiers.
 
-Two tiers: ``python -m pytest -m "not slow"`` (the fast tier, about a minute and a half on 2 cores) and
-``python -m pytest`` (the full suite, what ``.ci/run`` runs). A test is marked ``slow`` here, at collection,
-when it or any fixture it uses (directly or through other fixtures) refers to
+Two tiers: ``python -m pytest -m "not slow"`` (the fast tier, under a minute on 2 cores) and ``python -m pytest``
+(the full suite, what ``.ci/run`` runs). Both run on pytest-xdist workers, one per core (``-n auto --dist
+loadgroup`` in ``pyproject.toml``; ``-n 0`` runs in this process, e.g. for ``--pdb``). A test is marked ``slow``
+here, at collection, when it or any fixture it uses (directly or through other fixtures) refers to
 
 - :func:`experiments.run.runner.train` (it trains the tiny model end to end),
 - a ``transformers.Trainer`` class such as sentence-transformers' ``CrossEncoderTrainer`` (it trains),
@@ -99,14 +100,48 @@ def _is_slow(functions: Iterable[object], seen: set[types.CodeType]) -> bool:
     return False
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark ``slow`` every test that trains, starts a server or launches a process (see the module docstring)."""
-    for item in items:
-        if not isinstance(item, pytest.Function) or item.get_closest_marker("slow"):
+def _shared_module_group(item: pytest.Function) -> str | None:
+    """The test's module when the test uses a slow module-scoped fixture (built once per module and worker)."""
+    for definitions in item._fixtureinfo.name2fixturedefs.values():
+        if definitions and definitions[-1].scope == "module" and _is_slow([definitions[-1].func], set()):
+            return item.module.__name__
+    return None
+
+
+def _group_for_xdist(item: pytest.Function, group: str) -> None:
+    """Run the test on the worker of its ``xdist_group`` under ``--dist loadgroup``: the group goes at the end of
+    its id (``...::test@group``), which pytest-xdist 3.8 writes to ``_nodeid``, an attribute pytest 9.2 no longer
+    reads; pytest's own ``_id`` is set here instead."""
+    grouped = f"{item.nodeid}@{group}"
+    if hasattr(item, "_id"):  # pytest >= 9.2
+        from _pytest.nodeid import coerce_node_id
+
+        item._id = coerce_node_id(grouped)
+    else:
+        item._nodeid = grouped
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark ``slow`` every test that trains, starts a server or launches a process (see the module docstring)
+    and put the slow tests first. Under ``pytest-xdist`` (``-n``, ``--dist loadgroup``) the tests that share a slow
+    fixture run on one worker, so that it is built once: those of a module with a slow module-scoped fixture, and
+    those marked ``xdist_group`` (e.g. the readers of the session's ``grid_sweep``)."""
+    functions = [item for item in items if isinstance(item, pytest.Function)]
+    for item in functions:
+        if item.get_closest_marker("slow"):
             continue
         fixtures = [definitions[-1].func for definitions in item._fixtureinfo.name2fixturedefs.values() if definitions]
         if _is_slow([item.function, *fixtures], set()):
             item.add_marker(pytest.mark.slow)
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)  # the long tests start while short ones fill
+    if not config.getoption("loadgroup", False):
+        return
+    for item in functions:
+        marker = item.get_closest_marker("xdist_group")
+        group = marker.args[0] if marker else _shared_module_group(item)
+        if group is not None:
+            _group_for_xdist(item, group)
 
 
 @pytest.fixture(scope="session")

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import termios
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,16 @@ from tests.conftest import fast_overrides
 from tests.test_faults import runs, sigterm_after_first_checkpoint, wait_for_checkpoint
 
 REASON = "Terminated: SIGTERM received: the job was stopped"
+
+
+@pytest.fixture(autouse=True)
+def python_handles_ctrl_c() -> Iterator[None]:
+    """Python's own Ctrl-C handler, as in a job started from a shell (pytest-xdist's workers ignore SIGINT)."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def test_sigterm_marks_the_run_killed_exits_143_and_the_job_resumes(

@@ -108,10 +108,10 @@ def wait_for_checkpoints(sweep_dir: Path, jobs: int, sweep: subprocess.Popen[str
 def test_a_database_killed_mid_sweep_leaves_no_run_running_once_the_sweep_is_resumed(
     pg_tracking: TrackingServer, tiny_wikiqa: Path, tmp_path: Path
 ):
-    # 3 jobs, 2 at a time, 4 epochs each: the database dies (pg_ctl stop -m immediate, a crash) once the first 2
+    # 3 jobs, 2 at a time, 6 epochs each: the database dies (pg_ctl stop -m immediate, a crash) once the first 2
     # have a checkpoint, and stays down until the sweep has given up: the 2 stop at their next epoch with their
     # runs RUNNING, job 2 starts without a database and gets no run, the parent cannot be closed.
-    jobs, epochs = 3, 4
+    jobs, epochs = 3, 6
     sweep_dir = tmp_path / "multirun"
     overrides = (f"seed=range(1,{jobs + 1})", f"trainer.epochs={epochs}")
     command = sweep_command(tiny_wikiqa, pg_tracking, "pg-crash", sweep_dir, *overrides, at_once=jobs - 1)

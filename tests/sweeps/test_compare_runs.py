@@ -14,6 +14,8 @@ from experiments.reporting.example_metrics import metric_values, units
 from experiments.reporting.runs import canonical_metrics, load_test_scores, stored_name
 from tests.sweeps.conftest import Sweep
 
+pytestmark = pytest.mark.xdist_group("grid_sweep")  # every test reads the session's sweep: built once
+
 
 def test_the_table_aggregates_the_sweep_runs_over_seeds(grid_sweep: Sweep, tmp_path: Path):
     out = tmp_path / "comparison"

@@ -12,6 +12,8 @@ from mlflow.tracking import MlflowClient
 from experiments.reporting.reproduce import main
 from tests.sweeps.conftest import Sweep
 
+pytestmark = pytest.mark.xdist_group("grid_sweep")  # every test reads the session's sweep: built once
+
 
 @pytest.fixture(autouse=True)
 def outside_hydra() -> None:

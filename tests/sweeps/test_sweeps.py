@@ -41,6 +41,7 @@ def assert_children_of_one_parent(tracking_uri: str, experiment_name: str, runs:
     return parent
 
 
+@pytest.mark.xdist_group("grid_sweep")  # reads the session's sweep: built once
 def test_a_joblib_grid_makes_one_run_per_job_with_its_sweep_and_choices(grid_sweep: Sweep):
     runs = grid_sweep.runs
     assert len(runs) == 4 and len({run.info.run_id for run in runs}) == 4
@@ -63,6 +64,7 @@ def test_a_joblib_grid_makes_one_run_per_job_with_its_sweep_and_choices(grid_swe
         assert tags["world_size"] == "1" and tags["hardware_gpu"] == "none"
 
 
+@pytest.mark.xdist_group("grid_sweep")  # reads the session's sweep: built once
 def test_a_joblib_sweep_is_one_parent_run_holding_the_comparison(grid_sweep: Sweep):
     parent = assert_children_of_one_parent(grid_sweep.tracking_uri, "grid", grid_sweep.runs)
     assert parent.data.tags["sweep_dir"] == str(grid_sweep.sweep_dir) and parent.data.tags["launcher"] == "joblib"
@@ -86,28 +88,36 @@ def test_a_joblib_sweep_is_one_parent_run_holding_the_comparison(grid_sweep: Swe
     )
 
 
-def test_a_basic_sweep_logs_its_jobs_as_children_in_a_sqlite_store(mini_wikiqa: Path, tmp_path: Path):
+def test_a_basic_sweep_logs_its_jobs_as_children_in_a_sqlite_store_and_goes_on_past_a_failing_job(
+    mini_wikiqa: Path, tmp_path: Path
+):
+    # loss.gamma=-1 composes and passes the config checks, and fails when the loss is built, inside the run
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     result = run_app(
         [
-            "-m", *TINY_JOB, "trainer.epochs=1", f"data.root={mini_wikiqa}", "seed=1,2",
+            "-m", *TINY_JOB, "trainer.epochs=1", f"data.root={mini_wikiqa}", "loss=focal", "loss.gamma=1,-1",
             "tracking.experiment_name=basic", f"hydra.sweep.dir={tmp_path / 'multirun'}",
         ],
         cwd=tmp_path,
         tracking_uri=uri,
         timeout_s=1800,  # two jobs one after the other, in one process
     )  # fmt: skip
-    runs = experiment_runs(uri, "basic")
-    assert sorted(run.data.tags["seed"] for run in runs) == ["1", "2"]
-    parent = assert_children_of_one_parent(uri, "basic", runs)
-    assert parent.data.tags["launcher"] == "basic"
+    output = result.stdout + result.stderr
+    runs = {run.data.params["loss.gamma"]: run for run in experiment_runs(uri, "basic")}
+    assert sorted(runs) == ["-1", "1"]
+    assert runs["-1"].info.status == "FAILED" and runs["1"].info.status == "FINISHED"
+    assert runs["-1"].data.tags["error"] == "ConfigurationError: loss=focal: gamma must be in [0, inf), got -1"
+    assert "the sweep goes on (fail_fast=false)" in output
+    parent = assert_children_of_one_parent(uri, "basic", list(runs.values()))
+    assert parent.data.tags["launcher"] == "basic" and parent.data.metrics["sweep/failed"] == 1
     experiment = MlflowClient(uri).get_experiment_by_name("basic")  # created by the sweep's callback
     assert experiment.tags["mlflow.experimentKind"] == "custom_model_development"
     assert (tmp_path / "multirun" / "mlflow_parent_run_id").read_text() == parent.info.run_id
-    assert "Sweep finished: 2 jobs, 2 finished, 0 failed" in result.stdout + result.stderr
-    assert f"open: mlflow ui --backend-store-uri {uri}" in result.stdout + result.stderr
+    assert "Sweep finished: 2 jobs, 1 finished, 1 failed" in output
+    assert f"open: mlflow ui --backend-store-uri {uri}" in output
 
 
+@pytest.mark.xdist_group("grid_sweep")  # reads the session's sweep: built once
 def test_every_job_logs_its_own_per_epoch_history(grid_sweep: Sweep):
     client = MlflowClient(grid_sweep.tracking_uri)
     for run in grid_sweep.runs:
@@ -115,28 +125,6 @@ def test_every_job_logs_its_own_per_epoch_history(grid_sweep: Sweep):
             history = client.get_metric_history(run.info.run_id, key)
             assert sorted(point.step for point in history) == [1, 2], key
         assert client.list_artifacts(run.info.run_id, "config")[0].path == "config/resolved.yaml"
-
-
-def test_a_failing_job_is_recorded_failed_and_the_others_finish(mlflow_server: str, mini_wikiqa: Path, tmp_path: Path):
-    # loss.gamma=-1 composes and passes the config checks, and fails when the loss is built, inside the run
-    result = run_app(
-        [
-            "-m", *TINY_JOB, "trainer.epochs=1", f"data.root={mini_wikiqa}", "loss=focal", "loss.gamma=1,-1,2",
-            "tracking.experiment_name=failing", f"hydra.sweep.dir={tmp_path / 'multirun'}",
-            "hydra/launcher=joblib", "hydra.launcher.n_jobs=2",
-        ],
-        cwd=tmp_path,
-        tracking_uri=mlflow_server,
-    )  # fmt: skip
-    runs = {run.data.params["loss.gamma"]: run for run in experiment_runs(mlflow_server, "failing")}
-    assert sorted(runs) == ["-1", "1", "2"]
-    assert runs["-1"].info.status == "FAILED"
-    assert runs["-1"].data.tags["error"] == "ConfigurationError: loss=focal: gamma must be in [0, inf), got -1"
-    assert runs["1"].info.status == runs["2"].info.status == "FINISHED"
-    assert "the sweep goes on (fail_fast=false)" in result.stderr + result.stdout
-    parent = assert_children_of_one_parent(mlflow_server, "failing", list(runs.values()))
-    assert parent.data.metrics["sweep/failed"] == 1
-    assert "Sweep finished: 3 jobs, 2 finished, 1 failed" in result.stderr + result.stdout
 
 
 @pytest.mark.slow
@@ -157,29 +145,6 @@ def test_a_submitit_local_sweep_shares_one_sweep_id(mlflow_server: str, mini_wik
     assert sweep_id.startswith("multirun/") and (tmp_path / sweep_id / "multirun.yaml").is_file()
     parent = assert_children_of_one_parent(mlflow_server, "submitit", runs)
     assert parent.data.tags["launcher"] == "submitit_local"
-
-
-@pytest.mark.slow
-@pytest.mark.skipif(importlib.util.find_spec("hydra_plugins.hydra_optuna_sweeper") is None, reason="optuna extra")
-def test_an_optuna_search_records_its_trials(mlflow_server: str, mini_wikiqa: Path, tmp_path: Path):
-    sweep_dir = tmp_path / "multirun"
-    run_app(
-        [
-            "-m", *TINY_JOB, "trainer.epochs=1", f"data.root={mini_wikiqa}", "hydra/sweeper=optuna",
-            "hydra.sweeper.n_trials=2", "hydra.sweeper.direction=maximize", "hydra.sweeper.sampler.seed=0",
-            "trainer.learning_rate=interval(1e-4,1e-2)", "tracking.experiment_name=optuna",
-            f"hydra.sweep.dir={sweep_dir}",
-        ],
-        cwd=tmp_path,
-        tracking_uri=mlflow_server,
-    )  # fmt: skip
-    runs = experiment_runs(mlflow_server, "optuna")
-    rates = [float(run.data.params["trainer.learning_rate"]) for run in runs]
-    assert len(runs) == 2 and len(set(rates)) == 2 and all(1e-4 <= rate <= 1e-2 for rate in rates)
-    best = (sweep_dir / "optimization_results.yaml").read_text()
-    best_dev = [dev_at_best_epoch(MlflowClient(mlflow_server), run) for run in runs]
-    assert f"best_value: {max(best_dev)}" in best
-    assert_children_of_one_parent(mlflow_server, "optuna", runs)
 
 
 def compose_with_hydra(*overrides: str):
@@ -242,26 +207,30 @@ def test_the_wikiqa_best_preset_is_the_searchs_best_trial_within_the_budget():
 
 @pytest.mark.slow
 @pytest.mark.skipif(importlib.util.find_spec("hydra_plugins.hydra_optuna_sweeper") is None, reason="optuna extra")
-def test_failed_optuna_trials_are_recorded_and_the_search_goes_on(
+def test_an_optuna_search_records_its_trials_a_failed_one_too_and_goes_on(
     mlflow_server: str, mini_wikiqa: Path, tmp_path: Path
 ):
-    # the random sampler with seed 0 draws 2, then -1 (a search where no trial completes ends in an error);
+    # the random sampler with seed 0 draws gamma 2, then -1 (a search where no trial completes ends in an error);
     # gamma=-1 passes the config checks and fails inside the run, when the loss is built
     sweep_dir = tmp_path / "multirun"
     run_app(
         [
             "-m", *TINY_JOB, "trainer.epochs=1", f"data.root={mini_wikiqa}", "hydra/sweeper=optuna",
             "hydra/sweeper/sampler=random", "hydra.sweeper.sampler.seed=0", "hydra.sweeper.n_trials=2",
-            "hydra.sweeper.n_jobs=1",
-            "hydra.sweeper.max_failure_rate=1.0",
-            "loss=focal", "loss.gamma=choice(-1,2)",
-            "tracking.experiment_name=optuna-failing", f"hydra.sweep.dir={sweep_dir}",
+            "hydra.sweeper.n_jobs=1", "hydra.sweeper.direction=maximize", "hydra.sweeper.max_failure_rate=1.0",
+            "loss=focal", "loss.gamma=choice(-1,2)", "trainer.learning_rate=interval(1e-4,1e-2)",
+            "tracking.experiment_name=optuna", f"hydra.sweep.dir={sweep_dir}",
         ],
         cwd=tmp_path,
         tracking_uri=mlflow_server,
     )  # fmt: skip
-    runs = experiment_runs(mlflow_server, "optuna-failing")
+    runs = experiment_runs(mlflow_server, "optuna")
     status = {run.data.params["loss.gamma"]: run.info.status for run in runs}
     assert status == {"-1": "FAILED", "2": "FINISHED"}
-    assert assert_children_of_one_parent(mlflow_server, "optuna-failing", runs).data.tags["sweeper"] == "optuna"
-    assert "loss.gamma: 2" in (sweep_dir / "optimization_results.yaml").read_text()
+    rates = [float(run.data.params["trainer.learning_rate"]) for run in runs]
+    assert len(set(rates)) == 2 and all(1e-4 <= rate <= 1e-2 for rate in rates)
+    assert assert_children_of_one_parent(mlflow_server, "optuna", runs).data.tags["sweeper"] == "optuna"
+    (finished,) = [run for run in runs if run.info.status == "FINISHED"]
+    best = (sweep_dir / "optimization_results.yaml").read_text()
+    assert "loss.gamma: 2" in best
+    assert f"best_value: {dev_at_best_epoch(MlflowClient(mlflow_server), finished)}" in best
