@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import signal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from datasets import Dataset
@@ -16,7 +19,9 @@ from experiments.models import tiny_cross_encoder
 from experiments.run.runner import train
 from experiments.run.training import GuardedCrossEncoderTrainer, training_arguments
 from experiments.sampling import RotatingUnderSampling, batch_sampler_factory
+from experiments.signals import Terminated, terminate_gracefully
 from experiments.tracking import mlflow_metric_name as mlflow_name
+from experiments.tracking.resume import last_checkpoint
 from tests.conftest import dataset_profile
 
 
@@ -30,18 +35,21 @@ def pairs(labels: list[int], prefix: str) -> Dataset:
     )
 
 
+def dev_evaluator(dev: Dataset) -> PairClassificationEvaluator:
+    return PairClassificationEvaluator(
+        pairs=list(zip(dev["sentence_a"], dev["sentence_b"], strict=True)),
+        labels=dev["label"],
+        head=BinarySigmoidHead(),
+        label_names=["0", "1"],
+    )
+
+
 def test_trainer_sets_the_epoch_and_evaluation_scores_every_dev_row(tmp_path: Path):
     train_labels = [0] * 24 + [1] * 4  # ratio 0.5 keeps 8 of 24 negatives: 3 epochs cover them
     dev = pairs([0] * 17 + [1] * 3, "dev")
     sampler = RotatingUnderSampling(ratio=0.5, random_state=0).fit(train_labels, 2)
-    head = BinarySigmoidHead()
     model = tiny_cross_encoder(num_labels=1)
-    evaluator = PairClassificationEvaluator(
-        pairs=list(zip(dev["sentence_a"], dev["sentence_b"], strict=True)),
-        labels=dev["label"],
-        head=head,
-        label_names=["0", "1"],
-    )
+    evaluator = dev_evaluator(dev)
     trainer = GuardedCrossEncoderTrainer(
         model=model,
         args=training_arguments(
@@ -92,3 +100,28 @@ def test_a_rotating_run_logs_what_each_epoch_trained_on(compose_config, tracking
     assert all(seconds > 0 for seconds in history("train_epoch_seconds"))
     assert run.data.params["loss_class_counts"] == f"[{kept}, {positives}]"
     assert dataset_profile(run, "dev")["rows"] == 150 and dataset_profile(run, "test")["rows"] == 150
+
+
+class StoppedMidCheckpoint(GuardedCrossEncoderTrainer):
+    """Receives SIGTERM once the checkpoint's weights are written, before its trainer state."""
+
+    def save_model(self, *args: Any, **kwargs: Any) -> None:
+        super().save_model(*args, **kwargs)
+        os.kill(os.getpid(), signal.SIGTERM)
+        for _ in range(10_000):  # bytecode for the handler to run in
+            pass
+
+
+def test_a_stop_signal_during_a_checkpoint_write_stops_training_after_it(tmp_path: Path):
+    model = tiny_cross_encoder(num_labels=1)
+    trainer = StoppedMidCheckpoint(
+        model=model,
+        args=training_arguments(output_dir=str(tmp_path), seed=0, select_metric="dev_f1", epochs=2, batch_size=4),
+        train_dataset=pairs([0] * 6 + [1] * 2, "train"),
+        loss=plain_loss(model, [6, 2]),
+        evaluator=dev_evaluator(pairs([0] * 3 + [1] * 2, "dev")),
+    )
+    with terminate_gracefully(), pytest.raises(Terminated):
+        trainer.train()
+    assert last_checkpoint(tmp_path) == tmp_path / "checkpoint-2", "the first checkpoint was cut short"
+    assert trainer.state.epoch == 1

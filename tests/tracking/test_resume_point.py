@@ -35,6 +35,14 @@ def test_resume_continues_the_last_complete_checkpoint_in_the_recorded_run(tmp_p
     assert resume_point(tmp_path, resume=True, save_checkpoints=True) == ResumePoint(last, "abc123")
 
 
+@pytest.mark.parametrize("state", ["", '{"global_step": 3, "log_hist'], ids=["empty", "cut-short"])
+def test_a_checkpoint_whose_trainer_state_was_cut_off_is_not_the_last(tmp_path: Path, state: str):
+    # a kill while trainer_state.json is written leaves it empty or cut short: the trainer could not load it
+    last = checkpoint(tmp_path, 10)
+    (checkpoint(tmp_path, 20, complete=False) / TRAINER_STATE_FILE).write_text(state)
+    assert resume_point(tmp_path, "auto", save_checkpoints=True).checkpoint == last
+
+
 def test_resume_without_a_recorded_run_logs_to_a_new_one(tmp_path: Path, caplog: pytest.LogCaptureFixture):
     last = checkpoint(tmp_path, 10)
     with caplog.at_level(logging.WARNING):

@@ -19,7 +19,7 @@ from experiments.errors import ConfigurationError
 from experiments.negatives import NegativesMode
 from experiments.precision import FP32, precision_arguments, resolve_precision
 from experiments.sampling import EpochSampler, pair_lengths
-from experiments.signals import raise_pending_signal
+from experiments.signals import raise_pending_signal, signals_held
 
 logger = logging.getLogger(__name__)
 
@@ -206,7 +206,8 @@ class GuardedCrossEncoderTrainer(CrossEncoderTrainer):
 
     def _save_checkpoint(self, model: Any, trial: Any) -> None:
         try:
-            super()._save_checkpoint(model, trial)
+            with signals_held():  # a stop signal (SIGTERM, a preemption, Ctrl-C) never leaves half a checkpoint
+                super()._save_checkpoint(model, trial)
         except (OSError, RuntimeError) as error:
             if isinstance(error, RuntimeError) and not any(text in str(error) for text in TORCH_WRITE_FAILURES):
                 raise

@@ -7,6 +7,7 @@ trains from scratch, a later one continues from the last complete checkpoint in 
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,21 +27,28 @@ RESUME_VALUES = (True, False, AUTO)
 TRAINER_STATE_FILE = "trainer_state.json"
 
 
-def last_checkpoint(folder: str | Path) -> Path | None:
-    """The ``checkpoint-<step>`` folder with the highest step that was written completely, or None.
+def written_completely(checkpoint: Path) -> bool:
+    """Whether the trainer finished writing ``checkpoint``: it writes ``trainer_state.json`` last, so a folder
+    without it, or with the file empty or cut short (a kill during that write), was cut off."""
+    try:
+        json.loads((checkpoint / TRAINER_STATE_FILE).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return False
+    return True
 
-    The trainer writes ``trainer_state.json`` last, so a folder without it was cut off by a kill
-    (``transformers.trainer_utils.get_last_checkpoint`` would pick it anyway).
-    """
+
+def last_checkpoint(folder: str | Path) -> Path | None:
+    """The ``checkpoint-<step>`` folder with the highest step that was written completely, or None
+    (``transformers.trainer_utils.get_last_checkpoint`` would pick a folder cut off by a kill)."""
     folder = Path(folder)
     if not folder.is_dir():
         return None
-    complete = [
-        path
+    steps = {
+        int(step): path
         for path in folder.glob(f"{PREFIX_CHECKPOINT_DIR}-*")
-        if path.name.removeprefix(f"{PREFIX_CHECKPOINT_DIR}-").isdigit() and (path / TRAINER_STATE_FILE).is_file()
-    ]
-    return max(complete, key=lambda path: int(path.name.rsplit("-", 1)[1]), default=None)
+        if (step := path.name.removeprefix(f"{PREFIX_CHECKPOINT_DIR}-")).isdigit()
+    }
+    return next((steps[step] for step in sorted(steps, reverse=True) if written_completely(steps[step])), None)
 
 
 @dataclass(frozen=True)
