@@ -13,6 +13,7 @@ from pathlib import Path
 from mlflow.entities import Run
 from mlflow.tracking import MlflowClient
 
+from experiments.sweeps.interrupted import REASON, mark_interrupted_runs
 from experiments.tracking.tags import SWEEP_PARENT_TAG
 from tests.conftest import fast_overrides
 from tests.sweeps.conftest import SRC
@@ -122,3 +123,25 @@ def test_ctrl_c_in_a_joblib_sweep_marks_every_run_killed(tiny_wikiqa: Path, tmp_
     assert len(jobs) == 2
     assert [run.info.status for run in jobs] == ["KILLED", "KILLED"]
     assert all(run.data.tags["error"].startswith("KeyboardInterrupt") for run in jobs)
+
+
+def test_the_interrupted_sweep_marks_its_running_runs_and_says_why_its_killed_ones_stopped(tracking_uri: str):
+    # a job killed by its launcher between marking its run KILLED and recording why leaves it without a reason
+    client = MlflowClient(tracking_uri)
+    experiment = client.create_experiment("sweep")
+    tagged = {"sweep_id": "multirun/a"}
+    running, unexplained, explained, finished = (client.create_run(experiment, tags=tagged) for _ in range(4))
+    other_sweep = client.create_run(experiment, tags={"sweep_id": "multirun/b"})
+    for run, status in ((unexplained, "KILLED"), (explained, "KILLED"), (finished, "FINISHED")):
+        client.set_terminated(run.info.run_id, status=status)
+    client.set_tag(explained.info.run_id, "error", "KeyboardInterrupt: ")
+
+    assert mark_interrupted_runs(tracking_uri, "sweep", "multirun/a") == 1
+    after = {run.info.run_id: run for run in client.search_runs([experiment])}
+    for run in (running, unexplained):
+        assert after[run.info.run_id].info.status == "KILLED"
+        assert after[run.info.run_id].data.tags["error"] == REASON
+    assert after[explained.info.run_id].data.tags["error"] == "KeyboardInterrupt: "
+    finished_after = after[finished.info.run_id]
+    assert finished_after.info.status == "FINISHED" and "error" not in finished_after.data.tags
+    assert after[other_sweep.info.run_id].info.status == "RUNNING"

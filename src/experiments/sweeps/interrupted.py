@@ -28,19 +28,24 @@ REASON = "KeyboardInterrupt: the sweep was interrupted (Ctrl-C); its launcher st
 
 
 def mark_interrupted_runs(tracking_uri: str, experiment_name: str, sweep_id: str) -> int:
-    """Mark the runs of ``sweep_id`` still RUNNING as KILLED with :data:`REASON`; their number."""
+    """Mark the runs of ``sweep_id`` still RUNNING as KILLED with :data:`REASON`; their number.
+
+    A job killed between marking its run KILLED and recording why (it sets the status first) gets the reason too.
+    """
     client = open_client(tracking_uri)
     experiment = client.get_experiment_by_name(experiment_name)
     if experiment is None:
         return 0
-    running = client.search_runs(
-        [experiment.experiment_id],
-        filter_string=f"tags.sweep_id = '{sweep_id}' and attributes.status = 'RUNNING'",
-        max_results=10_000,
+    runs = client.search_runs(
+        [experiment.experiment_id], filter_string=f"tags.sweep_id = '{sweep_id}'", max_results=10_000
     )
-    for run in running:
-        client.set_tag(run.info.run_id, "error", REASON)
-        client.set_terminated(run.info.run_id, status=RunStatus.to_string(RunStatus.KILLED))
+    killed = RunStatus.to_string(RunStatus.KILLED)
+    running = [run.info.run_id for run in runs if run.info.status == RunStatus.to_string(RunStatus.RUNNING)]
+    unexplained = [run.info.run_id for run in runs if run.info.status == killed and "error" not in run.data.tags]
+    for run_id in running + unexplained:
+        client.set_tag(run_id, "error", REASON)
+    for run_id in running:
+        client.set_terminated(run_id, status=killed)
     return len(running)
 
 
