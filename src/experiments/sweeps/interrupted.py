@@ -15,11 +15,11 @@ from types import FrameType
 from typing import Any
 
 from hydra.experimental.callback import Callback
-from mlflow.entities import RunStatus
 from omegaconf import DictConfig
 
 from experiments.tracking.credentials import redact
 from experiments.tracking.store_lock import open_client
+from experiments.tracking.tags import KILLED, RUNNING
 
 logger = logging.getLogger(__name__)
 
@@ -39,13 +39,12 @@ def mark_interrupted_runs(tracking_uri: str, experiment_name: str, sweep_id: str
     runs = client.search_runs(
         [experiment.experiment_id], filter_string=f"tags.sweep_id = '{sweep_id}'", max_results=10_000
     )
-    killed = RunStatus.to_string(RunStatus.KILLED)
-    running = [run.info.run_id for run in runs if run.info.status == RunStatus.to_string(RunStatus.RUNNING)]
-    unexplained = [run.info.run_id for run in runs if run.info.status == killed and "error" not in run.data.tags]
+    running = [run.info.run_id for run in runs if run.info.status == RUNNING]
+    unexplained = [run.info.run_id for run in runs if run.info.status == KILLED and "error" not in run.data.tags]
     for run_id in running + unexplained:
         client.set_tag(run_id, "error", REASON)
     for run_id in running:
-        client.set_terminated(run_id, status=killed)
+        client.set_terminated(run_id, status=KILLED)
     return len(running)
 
 
